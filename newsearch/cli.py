@@ -1,0 +1,297 @@
+"""The ``newsearch`` command: a thin layer over the library.
+
+Exit codes: 0 results (or success), 1 no results, 2 error. Data goes to stdout, messages to stderr;
+an error is one line saying what went wrong and what to do, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Iterator, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from . import __version__
+from .errors import (
+    ArticleNotFoundError,
+    IndexCorruptError,
+    IndexLockedError,
+    IndexNotFoundError,
+    IngestError,
+    NewsearchError,
+    QueryError,
+    SchemaVersionError,
+)
+from .index import Index, create_index, index_exists, open_index
+from .ingest import check_inputs, read_articles
+from .ingest.dates import parse_day_bound
+from .ingest.sources import count_records
+from .models import IndexReport, IngestProblem
+from .query import parse_query, with_dates
+from .render.jsonout import to_json, to_json_lines
+from .render.terminal import render_article, render_results, render_stats
+from .search import SORTS
+
+app = typer.Typer(
+    name="newsearch",
+    help="Full-text search for Vietnamese news: index articles, then search them with or without accents.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+DEFAULT_INDEX = "index"
+SAMPLE_CORPUS = "sample_corpus"
+EXIT_OK, EXIT_NO_HITS, EXIT_ERROR = 0, 1, 2
+MAX_PROBLEMS_SHOWN = 20
+
+IndexOption = Annotated[
+    Path,
+    typer.Option("--index", "-i", envvar="NEWSEARCH_INDEX", help="Index directory.", show_default=True),
+]
+
+
+def _plain(stream: object) -> bool:
+    return "NO_COLOR" in os.environ or not getattr(stream, "isatty", lambda: False)()
+
+
+def stdout_console() -> Console:
+    plain = _plain(sys.stdout)
+    return Console(highlight=False, no_color=plain, emoji=False, force_terminal=False if plain else None)
+
+
+def stderr_console() -> Console:
+    plain = _plain(sys.stderr)
+    return Console(stderr=True, highlight=False, no_color=plain, emoji=False, force_terminal=False if plain else None)
+
+
+def fail(message: str, hint: str = "") -> typer.Exit:
+    """Print one error line on stderr and return the exception that exits with code 2."""
+    text = f"error: {message}" + (f" — {hint}" if hint else "")
+    stderr_console().print(text, markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(EXIT_ERROR)
+
+
+def _hint(exc: NewsearchError, index: Path | None) -> str:
+    where = str(index or DEFAULT_INDEX)
+    if isinstance(exc, IndexNotFoundError):
+        return f"run `newsearch index PATH... --index {where}` first"
+    if isinstance(exc, SchemaVersionError):
+        return f"rebuild it: `newsearch index SOURCES... --index {where} --rebuild`"
+    if isinstance(exc, IndexCorruptError):
+        return f"rebuild it from the sources: `newsearch index SOURCES... --index {where} --rebuild`"
+    if isinstance(exc, IndexLockedError):
+        return "wait for the other indexer to finish, or pass --wait SECONDS"
+    if isinstance(exc, QueryError):
+        return "see `newsearch search --help` for the query syntax"
+    if isinstance(exc, ArticleNotFoundError):
+        return "ids are shown in search results (`id …`)"
+    if isinstance(exc, IngestError):
+        return "check the path and the file's format (JSON Lines, JSON or a plain-text page, UTF-8)"
+    return ""
+
+
+@contextmanager
+def errors(index: Path | None = None) -> Iterator[None]:
+    """The one error boundary of each command."""
+    try:
+        yield
+    except NewsearchError as exc:
+        raise fail(str(exc), _hint(exc, index)) from None
+    except KeyboardInterrupt:
+        stderr_console().print("interrupted", markup=False)
+        raise typer.Exit(130) from None
+
+
+# ---------------------------------------------------------------------------------------- index
+
+
+def _progress(err: Console, total: int | None) -> Progress:
+    columns = [TextColumn("indexing"), BarColumn(), MofNCompleteColumn()] if total else [TextColumn("indexing"), TextColumn("{task.completed} articles")]
+    columns += [TextColumn("{task.speed:>5.0f}/s" if total else ""), TimeElapsedColumn()]
+    if total:
+        columns.append(TimeRemainingColumn())
+    return Progress(*columns, console=err, disable=not err.is_terminal, transient=True)
+
+
+def _report_problems(err: Console, problems: list[IngestProblem]) -> None:
+    for problem in problems[:MAX_PROBLEMS_SHOWN]:
+        err.print(f"skipped {problem}", markup=False, highlight=False, soft_wrap=True)
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        err.print(f"… and {len(problems) - MAX_PROBLEMS_SHOWN} more skipped records", markup=False)
+
+
+def run_indexing(ix: Index, sources: list[str], err: Console, *, wait: float) -> IndexReport:
+    """Index every source into ``ix`` with a progress bar; print problems and a summary on stderr."""
+    problems: list[IngestProblem] = []
+    articles = read_articles(sources, on_problem=problems.append, stdin=sys.stdin.buffer)
+    total = count_records(sources)
+    started = time.perf_counter()
+    with _progress(err, total) as progress:
+        task = progress.add_task("index", total=total)
+        with ix.writer(wait=wait) as writer:
+            report = writer.add_many(articles, progress=lambda n: progress.update(task, completed=n))
+    report.problems, report.skipped = problems, len(problems)
+    report.seconds = time.perf_counter() - started
+    _report_problems(err, problems)
+    done = report.added + report.replaced
+    rate = done / report.seconds if report.seconds else 0.0
+    err.print(
+        f"indexed {done:,} articles into {ix.path}: {report.added:,} added, {report.replaced:,} replaced, "
+        f"{report.skipped:,} skipped in {report.seconds:.1f} s ({rate:.0f}/s); {ix.doc_count():,} in the index",
+        markup=False, highlight=False, soft_wrap=True,
+    )
+    if done == 0 and problems:
+        raise fail(f"nothing was indexed: {problems[0]}", "fix the input and run the same command again")
+    return report
+
+
+@app.command("index")
+def index_command(
+    sources: Annotated[list[str], typer.Argument(help="Files or directories (.jsonl, .json, .txt, .gz), or - for stdin.")],
+    index: IndexOption = Path(DEFAULT_INDEX),
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Delete the index first and build it anew.")] = False,
+    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for another indexer to finish.")] = 10.0,
+) -> None:
+    """Add articles to the index (an article whose id is already there is replaced)."""
+    err = stderr_console()
+    with errors(index):
+        check_inputs(sources)
+        ix = create_index(index, overwrite=rebuild) if (rebuild or not index_exists(index)) else open_index(index)
+        with ix:
+            run_indexing(ix, sources, err, wait=wait)
+
+
+# ---------------------------------------------------------------------------------------- search
+
+
+def _open_for_search(index: Path) -> Index:
+    """Open the index; on first use with the defaults, build it from the bundled sample corpus."""
+    if not index_exists(index) and str(index) == DEFAULT_INDEX and Path(SAMPLE_CORPUS).is_dir():
+        err = stderr_console()
+        err.print(f"no index at '{index}' yet: building it from {SAMPLE_CORPUS}/ (first run only)", markup=False)
+        with create_index(index) as ix:
+            run_indexing(ix, [SAMPLE_CORPUS], err, wait=10.0)
+    return open_index(index)
+
+
+def _parse_date_option(value: Optional[str], *, end: bool, name: str) -> Optional[datetime]:
+    if value is None:
+        return None
+    parsed = parse_day_bound(value, end=end)
+    if parsed is None:
+        raise QueryError(f"{name} '{value}' is not a date; use YYYY-MM-DD (or DD/MM/YYYY)")
+    return parsed
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help='The query, e.g. "trí tuệ nhân tạo", tri tue, "giá vàng" -USD, entity:"Hà Nội".')],
+    index: IndexOption = Path(DEFAULT_INDEX),
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Hits per page.")] = 10,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many hits.")] = 0,
+    sort: Annotated[str, typer.Option("--sort", help="relevance or date (newest first).")] = "relevance",
+    since: Annotated[Optional[str], typer.Option("--since", help="Only articles published on or after this date.")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", help="Only articles published on or before this date.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    as_jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON line per hit on stdout.")] = False,
+) -> None:
+    """Search the index. Exit code 0 with hits, 1 without, 2 on error."""
+    with errors(index):
+        if sort not in SORTS:
+            raise QueryError(f"unknown sort '{sort}'; use one of: {', '.join(SORTS)}")
+        parsed = with_dates(
+            parse_query(query),
+            _parse_date_option(since, end=False, name="--since"),
+            _parse_date_option(until, end=True, name="--until"),
+        )
+        if parsed.is_empty and not parsed.excluded:
+            raise QueryError("the query is empty")
+        with _open_for_search(index) as ix, ix.searcher() as searcher:
+            results = searcher.search(parsed, limit=limit, offset=offset, sort=sort)
+    if as_json:
+        sys.stdout.buffer.write(to_json(results) + b"\n")
+    elif as_jsonl:
+        for line in to_json_lines(results):
+            sys.stdout.buffer.write(line)
+    else:
+        out = stdout_console()
+        out.print(render_results(results, plain=_plain(sys.stdout)), soft_wrap=_plain(sys.stdout))
+    sys.stdout.flush()
+    if not as_json and not as_jsonl:
+        err = stderr_console()
+        for warning in results.warnings:
+            err.print(f"note: {warning}", markup=False, highlight=False)
+    if results.total == 0:
+        raise typer.Exit(EXIT_NO_HITS)
+
+
+# ---------------------------------------------------------------------------------------- show, stats
+
+
+@app.command("show")
+def show_command(
+    article_id: Annotated[str, typer.Argument(metavar="ID", help="The article id, as shown in results.")],
+    index: IndexOption = Path(DEFAULT_INDEX),
+    as_json: Annotated[bool, typer.Option("--json", help="The article as JSON.")] = False,
+) -> None:
+    """Show one whole article."""
+    with errors(index), open_index(index) as ix:
+        article = ix.get(article_id)
+    if as_json:
+        sys.stdout.buffer.write(to_json(article) + b"\n")
+    else:
+        stdout_console().print(render_article(article, plain=_plain(sys.stdout)), soft_wrap=_plain(sys.stdout))
+
+
+@app.command("stats")
+def stats_command(
+    index: IndexOption = Path(DEFAULT_INDEX),
+    as_json: Annotated[bool, typer.Option("--json", help="The statistics as JSON.")] = False,
+) -> None:
+    """What the index holds: articles, size, dates, categories, sources."""
+    with errors(index), open_index(index) as ix:
+        stats = ix.stats()
+    if as_json:
+        sys.stdout.buffer.write(to_json(stats) + b"\n")
+    else:
+        stdout_console().print(render_stats(stats, plain=_plain(sys.stdout)))
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        print(f"newsearch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """Full-text search for Vietnamese news."""
+
+
+def main() -> None:
+    """Console-script entry point: the last line of defence against tracebacks."""
+    try:
+        app(standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(EXIT_OK)
+    except Exception as exc:  # noqa: BLE001 - a user must never see a traceback
+        if os.environ.get("NEWSEARCH_DEBUG"):
+            raise
+        message = f"error: unexpected {type(exc).__name__}: {exc} — please report it (NEWSEARCH_DEBUG=1 shows details)"
+        print(message, file=sys.stderr)
+        sys.exit(EXIT_ERROR)

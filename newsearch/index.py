@@ -1,0 +1,223 @@
+"""Create, open and write a newsearch index (a Whoosh index plus a small version file)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Callable, Iterable
+
+import orjson
+from whoosh import index as whoosh_index
+from whoosh.index import FileIndex
+
+from .analysis import analyze_article
+from .errors import (
+    ArticleNotFoundError,
+    IndexCorruptError,
+    IndexLockedError,
+    IndexNotFoundError,
+    NewsearchError,
+    SchemaVersionError,
+)
+from .models import Article, IndexReport, IndexStats
+from .schema import SCHEMA_VERSION, article_of, build_schema, document_of
+
+__all__ = ["Index", "IndexWriter", "create_index", "open_index", "index_exists"]
+
+VERSION_FILE = "newsearch.json"
+_WHOOSH_ERRORS = (EOFError, OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, ImportError)
+
+
+def index_exists(path: str | os.PathLike[str]) -> bool:
+    """True when ``path`` holds a newsearch index (of any schema version)."""
+    return (Path(path) / VERSION_FILE).is_file()
+
+
+def _read_version(path: Path) -> Any:
+    try:
+        return orjson.loads((path / VERSION_FILE).read_bytes()).get("schema_version")
+    except (OSError, orjson.JSONDecodeError, AttributeError):
+        return "unreadable"
+
+
+def create_index(path: str | os.PathLike[str], *, overwrite: bool = False) -> "Index":
+    """Create an empty index at ``path``; with ``overwrite``, replace an index already there."""
+    where = Path(path)
+    if index_exists(where) and not overwrite:
+        return open_index(where)
+    if overwrite and where.exists():
+        if any(where.iterdir()) and not index_exists(where) and not _is_whoosh_dir(where):
+            raise NewsearchError(f"'{where}' is not empty and holds no newsearch index; refusing to overwrite it")
+        shutil.rmtree(where)
+    where.mkdir(parents=True, exist_ok=True)
+    if any(p for p in where.iterdir() if not p.name.startswith(".")):
+        raise NewsearchError(f"'{where}' is not empty and holds no newsearch index")
+    whoosh_index.create_in(str(where), build_schema())
+    (where / VERSION_FILE).write_bytes(orjson.dumps({"schema_version": SCHEMA_VERSION, "created": time.time()}))
+    return open_index(where)
+
+
+def _is_whoosh_dir(path: Path) -> bool:
+    return any(p.suffix == ".toc" for p in path.iterdir())
+
+
+def open_index(path: str | os.PathLike[str]) -> "Index":
+    """Open the index at ``path``, checking that this version of newsearch can read it."""
+    where = Path(path)
+    if not index_exists(where):
+        raise IndexNotFoundError(str(where))
+    found = _read_version(where)
+    if found != SCHEMA_VERSION:
+        raise SchemaVersionError(str(where), found, SCHEMA_VERSION)
+    try:
+        ix = whoosh_index.open_dir(str(where))
+    except whoosh_index.EmptyIndexError:
+        raise IndexCorruptError(f"the index at '{where}' has no table of contents") from None
+    except _WHOOSH_ERRORS as exc:
+        raise IndexCorruptError(f"the index at '{where}' cannot be read ({type(exc).__name__}: {exc})") from None
+    return Index(where, ix)
+
+
+class Index:
+    """An open index. Use :meth:`writer` to add articles and :meth:`searcher` to search."""
+
+    def __init__(self, path: Path, ix: FileIndex) -> None:
+        self.path = path
+        self._ix = ix
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._ix.close()
+
+    def writer(self, *, wait: float = 0.0) -> "IndexWriter":
+        """A writer that commits when its ``with`` block ends cleanly and cancels on an exception.
+
+        ``wait`` is how many seconds to wait for another writer to finish.
+        """
+        try:
+            whoosh_writer = self._ix.writer(timeout=wait)
+        except whoosh_index.LockError:
+            raise IndexLockedError(f"another process is writing to the index at '{self.path}'") from None
+        return IndexWriter(self, whoosh_writer)
+
+    def searcher(self) -> "Searcher":
+        from .search import Searcher
+
+        return Searcher(self)
+
+    def whoosh(self) -> FileIndex:
+        """The underlying Whoosh index, for advanced uses."""
+        return self._ix
+
+    def doc_count(self) -> int:
+        return self._ix.doc_count()
+
+    def get(self, article_id: str) -> Article:
+        """The stored article with this id."""
+        with self._ix.searcher() as searcher:
+            stored = searcher.document(id=article_id)
+        if stored is None:
+            raise ArticleNotFoundError(article_id)
+        return article_of(stored)
+
+    def stats(self) -> IndexStats:
+        categories: Counter[str] = Counter()
+        sources: Counter[str] = Counter()
+        dates = []
+        with self._ix.searcher() as searcher:
+            for stored in searcher.all_stored_fields():
+                meta = orjson.loads(stored.get("meta") or b"{}")
+                categories[meta.get("category") or "(none)"] += 1
+                sources[meta.get("source") or "(none)"] += 1
+                if meta.get("published"):
+                    dates.append(meta["published"])
+        size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+        parsed = sorted(datetime.fromisoformat(d) for d in dates)
+        return IndexStats(
+            path=str(self.path),
+            articles=self.doc_count(),
+            schema_version=SCHEMA_VERSION,
+            size_bytes=size,
+            oldest=parsed[0] if parsed else None,
+            newest=parsed[-1] if parsed else None,
+            categories=tuple(categories.most_common()),
+            sources=tuple(sources.most_common()),
+        )
+
+
+class IndexWriter:
+    """Adds articles (replacing any with the same id); a context manager that commits or cancels."""
+
+    def __init__(self, index: Index, whoosh_writer: Any) -> None:
+        self._index = index
+        self._writer = whoosh_writer
+        self._reader = index.whoosh().reader()
+        self._seen: set[str] = set()
+        self._started = time.perf_counter()
+        self.report = IndexReport()
+
+    def __enter__(self) -> "IndexWriter":
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.cancel()
+
+    def _exists(self, article_id: str) -> bool:
+        """Whether the id is in the last commit (and not deleted) or was added in this session."""
+        if article_id in self._seen:
+            return True
+        if ("id", article_id) not in self._reader:
+            return False
+        postings = self._reader.postings("id", article_id)
+        return any(not self._reader.is_deleted(docnum) for docnum in postings.all_ids())
+
+    def add(self, article: Article) -> None:
+        """Analyse and add one article; an article with the same id is replaced."""
+        self.add_analyzed_document(document_of(analyze_article(article)))
+
+    def add_analyzed_document(self, document: dict[str, Any]) -> None:
+        article_id = document["id"]
+        if self._exists(article_id):
+            self.report.replaced += 1
+        else:
+            self.report.added += 1
+        self._seen.add(article_id)
+        self._writer.update_document(**document)
+
+    def add_many(self, articles: Iterable[Article], progress: Callable[[int], None] | None = None) -> IndexReport:
+        """Add every article; ``progress`` is called after each with the count so far."""
+        for count, article in enumerate(articles, start=1):
+            self.add(article)
+            if progress is not None:
+                progress(count)
+        return self.report
+
+    def delete(self, article_id: str) -> bool:
+        """Delete the article with this id; True if there was one."""
+        return bool(self._writer.delete_by_term("id", article_id))
+
+    def commit(self) -> IndexReport:
+        self._reader.close()
+        try:
+            self._writer.commit()
+        except _WHOOSH_ERRORS as exc:
+            raise IndexCorruptError(f"could not commit to the index at '{self._index.path}': {exc}") from None
+        self.report.seconds = time.perf_counter() - self._started
+        return self.report
+
+    def cancel(self) -> None:
+        self._reader.close()
+        self._writer.cancel()

@@ -1,0 +1,239 @@
+"""Read articles from files, directories and stdin, streaming, one bad record never stopping the rest.
+
+Formats: JSON Lines (``.jsonl``, ``.ndjson``), a JSON array or object (``.json``), plain-text article
+pages (``.txt``); any of them gzip-compressed; UTF-8 (with or without BOM) or UTF-16 with a BOM.
+Unknown extensions are sniffed from their first byte.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import zlib
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterable, Iterator
+
+import orjson
+
+from ..errors import IngestError
+from ..models import Article, IngestProblem
+from .rawpage import parse_raw_page
+from .records import RecordError, article_from_page, article_from_record
+
+__all__ = ["read_articles", "iter_input_files", "check_inputs", "count_records", "STDIN"]
+
+STDIN = "-"
+_SUFFIXES = (".jsonl", ".ndjson", ".json", ".txt", ".text")
+_GZIP_MAGIC = b"\x1f\x8b"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+ProblemHandler = Callable[[IngestProblem], None]
+
+
+def check_inputs(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """Fail before anything is read if a path does not exist (so a typo indexes nothing)."""
+    checked = []
+    for path in paths:
+        name = os.fspath(path)
+        if name != STDIN and not os.path.exists(name):
+            raise IngestError(name, "no such file or directory")
+        checked.append(name)
+    if not checked:
+        raise IngestError("(no input)", "no input path given")
+    return checked
+
+
+def _supported(path: Path) -> bool:
+    name = path.name.lower().removesuffix(".gz")
+    return not path.name.startswith(".") and name.endswith(_SUFFIXES)
+
+
+def iter_input_files(name: str) -> Iterator[str]:
+    """The files behind one input: itself, or a directory's supported files in a stable order."""
+    if name == STDIN or not os.path.isdir(name):
+        yield name
+        return
+    for root, dirs, files in os.walk(name):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for file in sorted(files):
+            if _supported(Path(file)):
+                yield os.path.join(root, file)
+
+
+def _open_binary(name: str, stdin: BinaryIO | None) -> BinaryIO:
+    raw: BinaryIO = stdin if name == STDIN and stdin is not None else open(name, "rb")  # noqa: SIM115
+    stream = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+    if stream.peek(2)[:2] == _GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=stream)  # type: ignore[return-value]
+    return stream
+
+
+def _format_of(name: str, head: bytes) -> str:
+    lower = name.lower().removesuffix(".gz")
+    if lower.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    if lower.endswith(".json"):
+        return "json"
+    if lower.endswith((".txt", ".text")):
+        return "page"
+    first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return {b"[": "json", b"{": "jsonl"}.get(first, "page")
+
+
+def _decode(data: bytes, name: str) -> str:
+    if data[:2] in _UTF16_BOMS:
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise IngestError(name, f"broken UTF-16 text at byte {exc.start}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(
+            name, f"not UTF-8 text (invalid byte at offset {exc.start}); convert it with `iconv -t UTF-8`"
+        ) from None
+
+
+def _record_to_article(record: object, name: str, line: int | None) -> Article | IngestProblem:
+    try:
+        return article_from_record(record)
+    except RecordError as exc:
+        return IngestProblem(name, line, str(exc))
+
+
+def _jsonl_records(stream: BinaryIO, name: str) -> Iterator[Article | IngestProblem]:
+    good = bad_utf8 = 0
+    number = 0
+    for number, line in enumerate(stream, start=1):
+        if number == 1:
+            line = line.removeprefix(b"\xef\xbb\xbf")
+        if not line.strip():
+            continue
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                bad_utf8 += 1
+                yield IngestProblem(name, number, "not valid UTF-8")
+                continue
+            yield IngestProblem(name, number, f"broken JSON ({str(exc).split(':', 1)[0]})")
+            continue
+        item = _record_to_article(record, name, number)
+        good += isinstance(item, Article)
+        yield item
+    if number == 0:
+        yield IngestProblem(name, None, "empty file")
+    elif bad_utf8 and not good:
+        yield IngestProblem(name, None, "not UTF-8 text; convert it with `iconv -t UTF-8`")
+
+
+def _json_records(text: str, name: str) -> Iterator[Article | IngestProblem]:
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        yield IngestProblem(name, None, f"broken JSON ({exc})")
+        return
+    if isinstance(data, dict) and not any(k in data for k in ("title", "body", "content", "text")):
+        data = next((v for v in data.values() if isinstance(v, list)), [data])  # {"articles": [...]}
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        yield IngestProblem(name, None, "the JSON array is empty")
+    for index, record in enumerate(items, start=1):
+        item = _record_to_article(record, name, None)
+        if isinstance(item, IngestProblem):
+            item = IngestProblem(name, None, f"item {index}: {item.reason}")
+        yield item
+
+
+def _page_record(text: str, name: str) -> Iterator[Article | IngestProblem]:
+    if not text.strip():
+        yield IngestProblem(name, None, "empty file")
+        return
+    try:
+        yield article_from_page(parse_raw_page(text))
+    except RecordError as exc:
+        yield IngestProblem(name, None, str(exc))
+
+
+def _file_records(name: str, stdin: BinaryIO | None) -> Iterator[Article | IngestProblem]:
+    display = "<stdin>" if name == STDIN else name
+    with _open_binary(name, stdin) as stream:
+        head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
+        if not head:
+            yield IngestProblem(display, None, "empty file")
+            return
+        kind = _format_of(name, head)
+        if kind == "jsonl" and head[:2] not in _UTF16_BOMS:
+            yield from _jsonl_records(stream, display)
+            return
+        text = _decode(stream.read(), display)
+    if kind == "page":
+        yield from _page_record(text, display)
+    elif kind == "json":
+        yield from _json_records(text, display)
+    else:
+        yield from _jsonl_records(io.BytesIO(text.encode("utf-8")), display)
+
+
+def _safe_file_records(name: str, stdin: BinaryIO | None) -> Iterator[Article | IngestProblem]:
+    try:
+        yield from _file_records(name, stdin)
+    except IngestError as exc:
+        yield IngestProblem(exc.source, exc.line, exc.reason)
+    except (EOFError, gzip.BadGzipFile, zlib.error):
+        yield IngestProblem(name, None, "the gzip data is truncated or corrupt; re-download or re-compress it")
+    except PermissionError:
+        yield IngestProblem(name, None, "permission denied")
+    except IsADirectoryError:
+        yield IngestProblem(name, None, "is a directory")
+    except OSError as exc:
+        yield IngestProblem(name, None, exc.strerror or str(exc))
+
+
+def read_articles(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    on_problem: ProblemHandler | None = None,
+    stdin: BinaryIO | None = None,
+) -> Iterator[Article]:
+    """Stream the articles of every input; each skipped record goes to ``on_problem`` instead.
+
+    Raises :class:`IngestError` before reading anything if a path does not exist.
+    """
+    for name in check_inputs(paths):
+        for file in iter_input_files(name):
+            for item in _safe_file_records(file, stdin):
+                if isinstance(item, Article):
+                    yield item
+                elif on_problem is not None:
+                    on_problem(item)
+
+
+def _count_lines(name: str) -> int | None:
+    try:
+        with _open_binary(name, None) as stream:
+            head = stream.peek(64)[:64]
+            kind = _format_of(name, head)
+            if kind == "page":
+                return 1
+            if kind != "jsonl":
+                return None
+            return sum(1 for line in stream if line.strip())
+    except (OSError, EOFError, zlib.error):
+        return None
+
+
+def count_records(paths: Iterable[str]) -> int | None:
+    """How many records the inputs hold, for a progress bar; None when it cannot be known cheaply."""
+    total = 0
+    for name in paths:
+        if name == STDIN:
+            return None
+        for file in iter_input_files(name):
+            count = _count_lines(file)
+            if count is None:
+                return None
+            total += count
+    return total

@@ -1,0 +1,120 @@
+"""The Whoosh schema, its version, and the mapping between articles and stored documents.
+
+Each text field (title, lead, body) is indexed three ways:
+- ``<field>``: syllables, accented, lower case, canonical tones; stored; positions for phrases.
+  Syllables carry recall: a query's segmentation can differ from the document's.
+- ``<field>_word``: pyvi words ("trí_tuệ"): they reward matching whole words.
+- ``<field>_fold``: syllables without diacritics: they serve queries typed without accents.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+
+from .analysis import AnalyzedArticle, folded_analyzer, syllable_analyzer, word_analyzer
+from .entities import entity_key
+from .models import Article
+from .normalize import fold_diacritics
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "TEXT_FIELDS",
+    "build_schema",
+    "document_of",
+    "article_of",
+    "keyword_value",
+    "to_index_datetime",
+    "UNDATED",
+    "EARLIEST_DATE",
+]
+
+SCHEMA_VERSION = 1
+TEXT_FIELDS = ("title", "lead", "body")
+# Undated articles get this date so that a newest-first sort puts them last; date filters start
+# after it, so they never match a date range.
+UNDATED = datetime(1800, 1, 1)
+EARLIEST_DATE = datetime(1801, 1, 1)
+
+
+def build_schema() -> Schema:
+    fields: dict[str, Any] = {
+        "id": ID(stored=True, unique=True),
+        "date": DATETIME(sortable=True),
+        "entities": KEYWORD(commas=True, scorable=True),
+        "entities_fold": KEYWORD(commas=True),
+        "category": KEYWORD(commas=True),
+        "source": KEYWORD(commas=True),
+        "meta": STORED(),
+    }
+    for name in TEXT_FIELDS:
+        fields[name] = TEXT(analyzer=syllable_analyzer(), stored=True)
+        fields[f"{name}_word"] = TEXT(analyzer=word_analyzer())
+        fields[f"{name}_fold"] = TEXT(analyzer=folded_analyzer())
+    return Schema(**fields)
+
+
+def keyword_value(value: str) -> str:
+    """How a category or source is indexed and filtered: lower case, canonical tones, no commas."""
+    return entity_key(value).replace(",", " ")
+
+
+def to_index_datetime(moment: datetime) -> datetime:
+    """Whoosh stores naive datetimes: store UTC."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def document_of(analyzed: AnalyzedArticle) -> dict[str, Any]:
+    """The Whoosh document of an analysed article."""
+    article = analyzed.article
+    keys = analyzed.entity_keys
+    meta = {
+        "url": article.url,
+        "published": article.published.isoformat() if article.published else None,
+        "category": article.category,
+        "source": article.source,
+        "author": article.author,
+        "caption": article.caption,
+        "credit": article.credit,
+        "entities": list(analyzed.entities),
+    }
+    doc: dict[str, Any] = {
+        "id": article.id,
+        "meta": orjson.dumps(meta),
+        "entities": ",".join(keys),
+        "entities_fold": ",".join(dict.fromkeys(fold_diacritics(k) for k in keys)),
+        "category": keyword_value(article.category),
+        "source": keyword_value(article.source),
+    }
+    for name in TEXT_FIELDS:
+        text = getattr(article, name)
+        doc[name] = text
+        doc[f"{name}_fold"] = text
+        doc[f"{name}_word"] = getattr(analyzed, f"{name}_words")
+    doc["date"] = to_index_datetime(article.published) if article.published else UNDATED
+    return doc
+
+
+def article_of(stored: dict[str, Any]) -> Article:
+    """Rebuild the Article from a stored document."""
+    meta = orjson.loads(stored.get("meta") or b"{}")
+    published = meta.get("published")
+    return Article(
+        id=stored["id"],
+        title=stored.get("title", ""),
+        lead=stored.get("lead", ""),
+        body=stored.get("body", ""),
+        url=meta.get("url", ""),
+        published=datetime.fromisoformat(published) if published else None,
+        category=meta.get("category", ""),
+        source=meta.get("source", ""),
+        author=meta.get("author", ""),
+        caption=meta.get("caption", ""),
+        credit=meta.get("credit", ""),
+        entities=tuple(meta.get("entities", ())),
+    )
