@@ -8,21 +8,31 @@ concepts, units, compass directions, diseases, caption and credit words) is drop
 
 from __future__ import annotations
 
+import re
 from typing import Iterable, Sequence
 
 from . import _pyvi
-from .normalize import index_form
+from .normalize import has_diacritics, index_form
 from .segment import Word, merge_touching
 
 __all__ = ["extract_entities", "entity_key"]
 
-_SENTENCE_BREAKS = frozenset({".", "!", "?", "…", "...", ":", ";", "\"", "“", "”", "(", ")", "[", "]", "-", "–", "—", "•", "|"})
+_SENTENCE_BREAKS = frozenset({".", "!", "?", "…", "...", ":", ";", "\"", "“", "”", "-", "–", "—", "•", "|"})
+# Lower-case particles inside foreign names: "Von der Leyen", "Leonardo da Vinci".
+_NAME_PARTICLES = frozenset({"der", "von", "van", "de", "da", "di", "du", "del", "dos", "la", "le", "bin", "al", "el", "ter", "den"})
+# Organisation heads whose names may contain "và": "Bộ Giáo dục và Đào tạo".
+_ORG_HEADS = frozenset({"bộ", "sở", "ban", "viện", "học viện", "trường", "tạp chí", "trung tâm", "cục", "tổng cục",
+                        "ủy ban", "hội", "hiệp hội", "liên đoàn", "khoa", "vụ", "đại học", "báo", "đài", "quỹ"})
+_CREDIT_WORDS = frozenset({"ảnh", "nguồn", "video", "clip"})
+_ROMAN = re.compile(r"^[IVXLC]+$")
 _EDGE_WORDS = frozenset(
     index_form(w)
     for w in """
     ông bà anh chị em cô chú bác cụ ngài cháu bé thầy mẹ bố cha con vợ chồng
     tổng_thống thủ_tướng phó_thủ_tướng chủ_tịch phó_chủ_tịch bộ_trưởng thứ_trưởng giám_đốc
     tổng_giám_đốc phó_giám_đốc tổng_bí_thư bí_thư đặc_phái_viên đại_sứ tướng trung_tướng thiếu_tướng
+    ngoại_trưởng bộ_trưởng_ngoại_giao phó phó_trưởng trưởng tân nguyên cựu ủy_viên đại_biểu
+    hội_nghị quyết_định nghị_quyết nghị_định thông_tư chỉ_thị công_văn tờ_trình kết_luận
     đại_tướng thượng_tướng đại_tá thượng_tá trung_tá thiếu_tá đại_úy thượng_úy trung_úy
     ca_sĩ nhạc_sĩ diễn_viên người_mẫu hoa_hậu á_hậu cầu_thủ huấn_luyện_viên hlv tiền_đạo
     tiền_vệ hậu_vệ thủ_môn danh_thủ võ_sĩ vận_động_viên nhà_báo phóng_viên pv bác_sĩ bs
@@ -43,7 +53,8 @@ _NOISE = frozenset(
     mc dj vip sms gps atm ic cd dvd tv clip video ảnh theo nguồn infographic covid covid-19
     sars sars-cov-2 ebola zika h5n1 mers cúm ncov tết thứ chủ_nhật
     đông tây nam bắc đông_bắc đông_nam tây_bắc tây_nam vĩ kinh giữa km kg cm mm ha
-    tin bài clip vòng hiệp bảng xem đọc
+    tin bài clip vòng hiệp bảng xem đọc internet website online gb mb kb tb mw kw kwh
+    fanpage facebook_live livestream smartphone
     """.split()
     for w in [w.replace("_", " ")]
 )
@@ -65,25 +76,40 @@ def _is_capitalised(word: Word) -> bool:
     return text[0].isupper() or (text[0].isalpha() and any(ch.isupper() for ch in text[1:]))
 
 
+def _continues(words: Sequence[Word], i: int, j: int, source: str) -> bool:
+    """Whether word ``j`` extends the chain ``words[i:j]``."""
+    if words[j - 1].text.endswith(".") or source[words[j - 1].end : words[j].start] != " ":
+        return False
+    if _is_capitalised(words[j]):
+        return True
+    # "Ủy ban châu Âu", "Von der Leyen": a lower-case head or particle between two name words
+    inner = (
+        words[j].text in _GEO_HEADS
+        or (words[j].text in _NAME_PARTICLES and not has_diacritics(words[j - 1].text))
+        or (words[j].text == "và" and index_form(words[i].text) in _ORG_HEADS and j - i >= 2)
+    )
+    return inner and j + 1 < len(words) and _is_capitalised(words[j + 1]) and source[words[j].end : words[j + 1].start] == " "
+
+
 def _chains(words: Sequence[Word], source: str) -> list[tuple[int, int]]:
     """Index ranges [i, j) of adjacent capitalised words (only spaces between them)."""
     ranges: list[tuple[int, int]] = []
     i = 0
     while i < len(words):
-        if not _is_capitalised(words[i]):
+        if not _is_capitalised(words[i]) or _after_credit_word(words, i):
             i += 1
             continue
         j = i + 1
-        while (
-            j < len(words)
-            and _is_capitalised(words[j])
-            and not words[j - 1].text.endswith(".")
-            and source[words[j - 1].end : words[j].start] == " "
-        ):
+        while j < len(words) and _continues(words, i, j, source):
             j += 1
         ranges.append((i, j))
         i = j
     return ranges
+
+
+def _after_credit_word(words: Sequence[Word], i: int) -> bool:
+    """A name right after "Ảnh:" or "Nguồn:" is a credit, not an entity of the article."""
+    return i >= 2 and words[i - 1].text == ":" and words[i - 2].text.lower() in _CREDIT_WORDS
 
 
 def _sentence_starts(words: Sequence[Word], source: str) -> set[int]:
@@ -113,7 +139,7 @@ def _trim(words: Sequence[Word], i: int, j: int, starts: set[int]) -> tuple[int,
 
 def _is_noise(name: str) -> bool:
     key = entity_key(name)
-    if key in _NOISE or not any(ch.isalpha() for ch in name):
+    if key in _NOISE or not any(ch.isalpha() for ch in name) or _ROMAN.match(name):
         return True
     syllables = key.split()
     if all(s in _COMPASS for s in syllables):
@@ -122,6 +148,15 @@ def _is_noise(name: str) -> bool:
         return True
     letters = [s for s in name.split() if any(ch.isalpha() for ch in s)]
     return len(letters) >= 2 and all(s.isupper() for s in letters)  # EMPHASIS IN CAPS, not a name
+
+
+def _split_apposition(words: Sequence[Word], i: int, j: int) -> list[tuple[int, int]]:
+    """After a title, "Mỹ Joe Biden" is a place then a person: split where Vietnamese spelling
+    gives way to a foreign name."""
+    for k in range(i + 1, j):
+        if has_diacritics(words[k - 1].text) and not has_diacritics(words[k].text):
+            return [(i, k), (k, j)]
+    return [(i, j)]
 
 
 def _with_geo_head(words: Sequence[Word], i: int, source: str) -> int:
@@ -141,7 +176,7 @@ def _split_mixed(words: Sequence[Word]) -> list[Word]:
             out.append(word)
             continue
         n = next((m for m, syl in enumerate(sylls) if not syl[:1].isupper()), len(sylls))
-        if n in (0, len(sylls)):
+        if n in (0, len(sylls)) or len(sylls) - n < 2:  # "Tuyên giáo" is normal; "Quốc thiết lập" is not
             out.append(word)
             continue
         cut = word.start + len(" ".join(sylls[:n]))
@@ -154,14 +189,16 @@ def _entities_of(words: list[Word], source: str) -> Iterable[tuple[str, bool]]:
     """(name, mentioned only at a sentence start) for each chain that survives the filters."""
     words = _split_mixed(merge_touching([w for w in words if w.text], source))
     starts = _sentence_starts(words, source)
-    for i, j in _chains(words, source):
-        i, j = _trim(words, i, j, starts)
-        if i >= j:
-            continue
-        first = _with_geo_head(words, i, source)
-        name = source[words[first].start : words[j - 1].end].rstrip(".")
-        if name and not _is_noise(name):
-            yield name, (i in starts and j - i == 1)
+    for chain_start, chain_end in _chains(words, source):
+        i, j = _trim(words, chain_start, chain_end, starts)
+        pieces = _split_apposition(words, i, j) if i > chain_start else [(i, j)]
+        for a, b in pieces:
+            if a >= b:
+                continue
+            first = _with_geo_head(words, a, source)
+            name = source[words[first].start : words[b - 1].end].rstrip(".")
+            if name and not _is_noise(name):
+                yield name, (a in starts and b - a == 1)
 
 
 def extract_entities(segmented: Iterable[tuple[str, list[Word]]]) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ import orjson
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
 
+from ._damage import WHOOSH_ERRORS, corrupt_error
 from .analysis import analyze_article
 from .errors import (
     ArticleNotFoundError,
@@ -30,7 +31,6 @@ from .schema import SCHEMA_VERSION, article_of, build_schema, document_of
 __all__ = ["Index", "IndexWriter", "create_index", "open_index", "index_exists"]
 
 VERSION_FILE = "newsearch.json"
-_WHOOSH_ERRORS = (EOFError, OSError, ValueError, KeyError, IndexError, TypeError, AttributeError, ImportError)
 
 
 def index_exists(path: str | os.PathLike[str]) -> bool:
@@ -78,9 +78,10 @@ def open_index(path: str | os.PathLike[str]) -> "Index":
         ix = whoosh_index.open_dir(str(where))
     except whoosh_index.EmptyIndexError:
         raise IndexCorruptError(f"the index at '{where}' has no table of contents") from None
-    except _WHOOSH_ERRORS as exc:
-        raise IndexCorruptError(f"the index at '{where}' cannot be read ({type(exc).__name__}: {exc})") from None
+    except WHOOSH_ERRORS as exc:
+        raise corrupt_error(where, exc) from None
     return Index(where, ix)
+
 
 
 class Index:
@@ -124,8 +125,11 @@ class Index:
 
     def get(self, article_id: str) -> Article:
         """The stored article with this id."""
-        with self._ix.searcher() as searcher:
-            stored = searcher.document(id=article_id)
+        try:
+            with self._ix.searcher() as searcher:
+                stored = searcher.document(id=article_id)
+        except WHOOSH_ERRORS as exc:
+            raise corrupt_error(self.path, exc) from None
         if stored is None:
             raise ArticleNotFoundError(article_id)
         return article_of(stored)
@@ -213,7 +217,7 @@ class IndexWriter:
         self._reader.close()
         try:
             self._writer.commit()
-        except _WHOOSH_ERRORS as exc:
+        except WHOOSH_ERRORS as exc:
             raise IndexCorruptError(f"could not commit to the index at '{self._index.path}': {exc}") from None
         self.report.seconds = time.perf_counter() - self._started
         return self.report

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
+from ._damage import WHOOSH_ERRORS, corrupt_error
 from .analysis import folded_term, syllable_term, word_term
 from .entities import entity_key
 from .errors import QueryError
@@ -187,27 +188,46 @@ class Searcher:
             return SearchResults(parsed.text, 0, _ms(started), (), offset, limit, sort, False, tuple(warnings))
         by_date = sort == "date" or not parsed.has_terms
         strict = _clause_count(parsed) <= STRICT_MAX_CLAUSES
-        hits, total = self._run(parsed, strict, limit, offset, by_date)
+        hits, total = self._run_safely(parsed, strict, limit, offset, by_date)
         relaxed = False
         if total == 0 and strict and _clause_count(parsed) > 1:
-            hits, total = self._run(parsed, False, limit, offset, by_date)
+            hits, total = self._run_safely(parsed, False, limit, offset, by_date)
             relaxed = total > 0
             if relaxed:
                 warnings.append("no article has all the words; showing articles with some of them")
         return SearchResults(parsed.text, total, _ms(started), hits, offset, limit, sort, relaxed, tuple(warnings))
+
+    def _run_safely(self, *args: Any) -> tuple[tuple[Hit, ...], int]:
+        try:
+            return self._run(*args)
+        except WHOOSH_ERRORS as exc:
+            raise corrupt_error(self._index.path, exc) from None
 
     def _run(self, parsed: ParsedQuery, strict: bool, limit: int, offset: int, by_date: bool) -> tuple[tuple[Hit, ...], int]:
         whoosh_query = build_query(parsed, strict=strict)
         terms = match_terms(parsed)
         sort_args = {"sortedby": "date", "reverse": True} if by_date else {}
         with self._index.whoosh().searcher(weighting=self._weighting) as searcher:
-            results = searcher.search(
-                whoosh_query, limit=offset + limit, filter=_filter_query(parsed), **sort_args
-            )
+            collector = searcher.collector(limit=offset + limit, filter=_filter_query(parsed), **sort_args)
+            _disable_matcher_replacement(collector)
+            searcher.search_with_collector(whoosh_query, collector)
+            results = collector.results()
             total = len(results)
             page = list(results)[offset : offset + limit]
             hits = tuple(_hit(rank, hit, terms, by_date) for rank, hit in enumerate(page, start=offset + 1))
         return hits, total
+
+
+def _disable_matcher_replacement(collector: object) -> None:
+    """Whoosh swaps in "cheaper" matchers once the top N fill up, and for AndMaybe/Or trees that
+    drops documents that belong in the top N (a page of 10 then differs from the first 10 of 20).
+    Exact ranking matters more here than the few milliseconds it saves."""
+    while collector is not None:
+        if hasattr(collector, "replace"):
+            collector.replace = 0  # type: ignore[attr-defined]
+        if hasattr(collector, "usequality"):
+            collector.usequality = False  # type: ignore[attr-defined]
+        collector = getattr(collector, "child", None)
 
 
 def _hit(rank: int, whoosh_hit: object, terms: MatchTerms, by_date: bool) -> Hit:

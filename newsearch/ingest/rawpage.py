@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..normalize import clean_text
 
-__all__ = ["RawPage", "parse_raw_page", "cut_boilerplate_tail", "TAIL_MARKERS"]
+__all__ = ["RawPage", "ArticleParts", "parse_raw_page", "split_article_parts", "cut_boilerplate_tail", "TAIL_MARKERS"]
 
 TAIL_MARKERS = frozenset(
     m.casefold()
@@ -82,19 +82,24 @@ def _split_header(lines: list[str]) -> tuple[str, str, int]:
     return author, date_text, end
 
 
-def parse_raw_page(text: str) -> RawPage:
-    """Split a plain-text article page into title, byline, date, lead, body, caption and credit."""
-    lines = [line for line in clean_text(text).split("\n") if line.strip()]
-    if not lines:
-        return RawPage("", "", "", "", "", "", "", "")
-    title = lines[0]
-    author, date_text, start = _split_header(lines)
-    article = cut_boilerplate_tail(lines[start:])
+@dataclass(frozen=True, slots=True)
+class ArticleParts:
+    """Paragraphs of an article with its captions, closing credit and trailing byline taken out."""
+
+    paragraphs: list[str]
+    captions: list[str]
+    credit: str
+    source_credit: str
+    author: str
+
+
+def split_article_parts(lines: list[str], title: str = "") -> ArticleParts:
+    """Recognise captions ("… Ảnh: Getty."), the closing "Theo …" credit and a trailing byline."""
     captions: list[str] = []
-    credit = source_credit = ""
+    credit = source_credit = author = ""
     paragraphs: list[str] = []
-    for line in article:
-        if line == title:
+    for line in lines:
+        if title and line == title:
             continue  # the title repeated as image alt text
         caption = _CAPTION.search(line)
         if caption and len(line) < 400:
@@ -102,20 +107,34 @@ def parse_raw_page(text: str) -> RawPage:
             credit = credit or (caption.group("credit") or "").strip()
             continue
         paragraphs.append(line)
-    if paragraphs:
+    for _ in range(2):  # "…\nĐức Hoàng\nTheo RTE" or "…\nTheo RTE"
+        if not paragraphs:
+            break
         closing = _CREDIT.match(paragraphs[-1])
-        if closing and len(paragraphs[-1]) <= 100:
+        if closing and len(paragraphs[-1]) <= 100 and not source_credit:
             source_credit = closing.group("source").strip()
             paragraphs.pop()
-    lead = paragraphs[0] if paragraphs else ""
+        elif _looks_like_author(paragraphs[-1]) and len(paragraphs) > 1 and not author:
+            author = paragraphs.pop()
+    return ArticleParts(paragraphs, captions, credit, source_credit, author)
+
+
+def parse_raw_page(text: str) -> RawPage:
+    """Split a plain-text article page into title, byline, date, lead, body, caption and credit."""
+    lines = [line for line in clean_text(text).split("\n") if line.strip()]
+    if not lines:
+        return RawPage("", "", "", "", "", "", "", "")
+    title = lines[0]
+    author, date_text, start = _split_header(lines)
+    parts = split_article_parts(cut_boilerplate_tail(lines[start:]), title)
+    paragraphs = parts.paragraphs
     return RawPage(
         title=title,
-        author=author,
+        author=author or parts.author,
         published_text=date_text,
-        lead=lead,
+        lead=paragraphs[0] if paragraphs else "",
         body="\n".join(paragraphs[1:]),
-        caption="\n".join(captions),
-        credit=credit,
-        source_credit=source_credit,
+        caption="\n".join(parts.captions),
+        credit=parts.credit,
+        source_credit=parts.source_credit,
     )
-

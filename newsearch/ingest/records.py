@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from ..models import Article
 from ..normalize import clean_text, fold_diacritics
 from .dates import parse_datetime
-from .rawpage import RawPage, cut_boilerplate_tail
+from .rawpage import ArticleParts, RawPage, cut_boilerplate_tail, split_article_parts
 
 __all__ = ["RecordError", "article_from_record", "article_from_page", "derive_id"]
 
@@ -88,9 +88,9 @@ def _is_true_headline(title: str, url: str) -> bool:
     return share >= 0.8 and len(folded) <= 1.5 * len(slug) + 3
 
 
-def _clean_body(body: str) -> str:
+def _body_parts(body: str) -> ArticleParts:
     body = _DANTRI_PREFIX.sub("", body, count=1)
-    return "\n".join(cut_boilerplate_tail(body.split("\n")))
+    return split_article_parts(cut_boilerplate_tail([line for line in body.split("\n") if line.strip()]))
 
 
 def article_from_record(record: Any) -> Article:
@@ -99,7 +99,8 @@ def article_from_record(record: Any) -> Article:
         raise RecordError(f"expected a JSON object, found {type(record).__name__}")
     title = _as_text(_first(record, "title"), "title")
     lead = _as_text(_first(record, "lead"), "summary")
-    body = _clean_body(_as_text(_first(record, "body"), "body"))
+    parts = _body_parts(_as_text(_first(record, "body"), "body"))
+    body = "\n".join(parts.paragraphs)
     if not (title or body or lead):
         raise RecordError("record has neither a title nor a body")
     url = _as_text(_first(record, "url"), "url")
@@ -118,7 +119,9 @@ def article_from_record(record: Any) -> Article:
         published=parse_datetime(_first(record, "published")),
         category=_as_text(_first(record, "category"), "category").replace("\n", ", "),
         source=_as_text(_first(record, "source"), "source") or _source_of(url),
-        author=_as_text(_first(record, "author"), "author").replace("\n", ", "),
+        author=_as_text(_first(record, "author"), "author").replace("\n", ", ") or parts.author,
+        caption="\n".join(parts.captions),
+        credit=parts.credit or parts.source_credit,
         entities=entities,
     )
 

@@ -1,0 +1,63 @@
+"""Shared fixtures: paths to the bundled data, small indexes built in temporary directories."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import newsearch
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_corpus"
+SEED_PAGE = SAMPLE / "raw-article-page.txt"
+DATA = Path(__file__).resolve().parent / "data"
+SEED_TITLE = "Trung Quốc vươn lên thách thức Hoa Kỳ trong cuộc đua AI"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's NEWSEARCH_INDEX or colour settings."""
+    monkeypatch.delenv("NEWSEARCH_INDEX", raising=False)
+    monkeypatch.delenv("NEWSEARCH_DEBUG", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+@pytest.fixture(scope="session")
+def sample_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The whole sample corpus, indexed once per test session (read-only for tests)."""
+    path = tmp_path_factory.mktemp("sample") / "index"
+    with newsearch.create_index(path) as ix, ix.writer() as writer:
+        writer.add_many(newsearch.read_articles([SAMPLE]))
+    return path
+
+
+@pytest.fixture()
+def sample_index(sample_index_dir: Path):
+    with newsearch.open_index(sample_index_dir) as ix:
+        yield ix
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture()
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+os.environ.setdefault("COLUMNS", "120")

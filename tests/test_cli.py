@@ -1,0 +1,143 @@
+"""The CLI as a user drives it: exit codes, stdout vs stderr, JSON shape, one-line errors."""
+
+import shutil
+
+import orjson
+import pytest
+
+from newsearch.cli import app
+
+from .conftest import SAMPLE, SEED_TITLE, write
+
+
+@pytest.fixture()
+def cli_index(sample_index_dir, tmp_path):
+    """A private copy of the sample index (tests may write to it)."""
+    path = tmp_path / "ix"
+    shutil.copytree(sample_index_dir, path)
+    return path
+
+
+def run(runner, *args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_search_terminal_output(runner, cli_index):
+    result = run(runner, "search", "trí tuệ nhân tạo", "--index", cli_index, "-n", "3")
+    assert result.exit_code == 0, result.output
+    assert SEED_TITLE in result.stdout
+    assert "«trí tuệ nhân tạo»" in result.stdout  # plain mode marks matches
+    assert "\x1b[" not in result.stdout
+
+
+def test_search_json_schema(runner, cli_index):
+    result = run(runner, "search", 'entity:"Trung Quốc"', "--index", cli_index, "--json", "-n", "50")
+    assert result.exit_code == 0
+    data = orjson.loads(result.stdout_bytes)
+    assert {"query", "total", "took_ms", "hits", "warnings"} <= data.keys()
+    assert data["hits"]
+    for hit in data["hits"]:
+        assert {"id", "title", "url", "published", "score", "entities", "snippets"} <= hit.keys()
+        assert "Trung Quốc" in hit["entities"]
+        for snippet in hit["snippets"]:
+            for start, end in snippet["spans"]:
+                assert 0 <= start < end <= len(snippet["text"])
+    assert "Quốc".encode() in result.stdout_bytes  # raw UTF-8, not \\u escapes
+
+
+def test_search_jsonl(runner, cli_index):
+    result = run(runner, "search", "Hà Nội", "--index", cli_index, "--jsonl", "-n", "4")
+    lines = result.stdout_bytes.splitlines()
+    assert len(lines) == 4 and all(orjson.loads(line)["query"] == "Hà Nội" for line in lines)
+
+
+def test_date_options(runner, cli_index):
+    result = run(runner, "search", "", "--index", cli_index, "--json")
+    assert result.exit_code == 2  # an empty query is an error
+    result = run(runner, "search", "Việt", "--since", "2021-04-01", "--until", "2021-04-10", "--index", cli_index, "--json", "-n", "100")
+    data = orjson.loads(result.stdout_bytes)
+    assert data["total"] > 0
+    assert all("2021-04-01" <= hit["published"][:10] <= "2021-04-10" for hit in data["hits"])
+
+
+def test_no_hits_exit_1_and_errors_exit_2(runner, cli_index):
+    assert run(runner, "search", "zzqqxx", "--index", cli_index).exit_code == 1
+    bad = run(runner, "search", "x", "--since", "2021-02-31", "--index", cli_index)
+    assert bad.exit_code == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.output
+
+
+def test_missing_index_is_one_line(runner, tmp_path):
+    result = run(runner, "search", "x", "--index", tmp_path / "none")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: no newsearch index at") and "newsearch index" in result.stderr
+
+
+def test_first_search_builds_index_from_sample_corpus(runner, in_tmp):
+    shutil.copytree(SAMPLE, in_tmp / "sample_corpus")
+    result = run(runner, "search", "tri tue nhan tao", "-n", "3")
+    assert result.exit_code == 0 and SEED_TITLE in result.stdout
+    assert (in_tmp / "index" / "newsearch.json").exists()
+
+
+def test_index_twice_changes_nothing(runner, tmp_path):
+    target = tmp_path / "ix"
+    first = run(runner, "index", SAMPLE / "baomoi-100.jsonl.gz", "--index", target)
+    assert first.exit_code == 0 and "100 added" in first.stderr
+    second = run(runner, "index", SAMPLE / "baomoi-100.jsonl.gz", "--index", target)
+    assert "0 added, 100 replaced" in second.stderr
+    stats = orjson.loads(run(runner, "stats", "--index", target, "--json").stdout_bytes)
+    assert stats["articles"] == 100
+
+
+def test_index_reports_broken_line_and_keeps_the_rest(runner, tmp_path):
+    path = write(tmp_path / "a.jsonl", '{"id": "1", "title": "Một"}\n{oops\n{"id": "3", "title": "Ba"}\n')
+    result = run(runner, "index", path, "--index", tmp_path / "ix")
+    assert result.exit_code == 0
+    assert f"{path}:2" in result.stderr and "2 added" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [(b"", "empty file"), ('{"title": "Hà Nam"}\n'.encode("cp1258"), "UTF-8")],
+)
+def test_unreadable_inputs_are_one_clear_error(runner, tmp_path, content, expected):
+    path = write(tmp_path / "bad.jsonl", content)
+    result = run(runner, "index", path, "--index", tmp_path / "ix")
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and expected in errors[0]
+    assert "Traceback" not in result.output
+
+
+def test_missing_input_path(runner, tmp_path):
+    result = run(runner, "index", tmp_path / "nope.jsonl", "--index", tmp_path / "ix")
+    assert result.exit_code == 2 and "no such file" in result.stderr
+    assert not (tmp_path / "ix").exists()  # nothing was created for a typo
+
+
+def test_show_and_stats(runner, cli_index):
+    hit = orjson.loads(run(runner, "search", "trí tuệ nhân tạo", "--index", cli_index, "--json", "-n", "1").stdout_bytes)["hits"][0]
+    shown = run(runner, "show", hit["id"], "--index", cli_index)
+    assert shown.exit_code == 0 and SEED_TITLE in shown.stdout and "Tin cùng chuyên mục" not in shown.stdout
+    assert run(runner, "show", "no-such-id", "--index", cli_index).exit_code == 2
+    stats = run(runner, "stats", "--index", cli_index)
+    assert stats.exit_code == 0 and "301" in stats.stdout
+
+
+def test_schema_version_mismatch(runner, cli_index):
+    (cli_index / "newsearch.json").write_text('{"schema_version": 999}')
+    result = run(runner, "search", "x", "--index", cli_index)
+    assert result.exit_code == 2 and "schema version 999" in result.stderr and "--rebuild" in result.stderr
+
+
+def test_not_an_index_directory(runner, tmp_path):
+    write(tmp_path / "dir" / "file.txt", "hello")
+    result = run(runner, "search", "x", "--index", tmp_path / "dir")
+    assert result.exit_code == 2 and "no newsearch index" in result.stderr
+
+
+def test_odd_queries_exit_cleanly(runner, cli_index):
+    for query in ['"unbalanced', "(((", "OR OR", "*", "😀", "a" * 10_000, "foo:bar", "-"]:
+        result = run(runner, "search", query, "--index", cli_index)
+        assert result.exit_code in (0, 1, 2), query
+        assert result.exception is None or isinstance(result.exception, SystemExit), query

@@ -1,0 +1,65 @@
+import pytest
+
+import newsearch
+from newsearch import Article
+from newsearch.errors import IndexLockedError, IndexNotFoundError, NewsearchError
+
+
+def test_writer_commits_on_success_and_cancels_on_error(tmp_path):
+    ix = newsearch.create_index(tmp_path / "ix")
+    with ix.writer() as writer:
+        writer.add(Article(id="a", title="Hà Nội mùa thu"))
+    with pytest.raises(RuntimeError):
+        with ix.writer() as writer:
+            writer.add(Article(id="b", title="Đà Nẵng"))
+            raise RuntimeError("host application failed")
+    assert ix.doc_count() == 1
+    assert ix.get("a").title == "Hà Nội mùa thu"
+
+
+def test_replace_by_id_and_delete(tmp_path):
+    ix = newsearch.create_index(tmp_path / "ix")
+    with ix.writer() as writer:
+        writer.add(Article(id="a", title="cũ"))
+    with ix.writer() as writer:
+        writer.add(Article(id="a", title="mới"))
+    assert ix.doc_count() == 1 and writer.report.replaced == 1 and ix.get("a").title == "mới"
+    with ix.writer() as writer:
+        assert writer.delete("a")
+    assert ix.doc_count() == 0
+
+
+def test_second_writer_gets_a_clear_error(tmp_path):
+    ix = newsearch.create_index(tmp_path / "ix")
+    first = ix.writer()
+    try:
+        with pytest.raises(IndexLockedError, match="another process is writing"):
+            ix.writer(wait=0.1)
+    finally:
+        first.cancel()
+
+
+def test_open_missing_or_foreign(tmp_path):
+    with pytest.raises(IndexNotFoundError):
+        newsearch.open_index(tmp_path / "missing")
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "data.csv").write_text("x")
+    with pytest.raises(NewsearchError):
+        newsearch.create_index(tmp_path / "foreign", overwrite=True)
+
+
+def test_corrupt_index_is_reported(tmp_path):
+    ix = newsearch.create_index(tmp_path / "ix")
+    with ix.writer() as writer:
+        writer.add(Article(id="a", title="x"))
+    ix.close()
+    for toc in (tmp_path / "ix").glob("*.toc"):
+        toc.write_bytes(b"garbage")
+    with pytest.raises(newsearch.IndexCorruptError):
+        newsearch.open_index(tmp_path / "ix")
+
+
+def test_stats(sample_index):
+    stats = sample_index.stats()
+    assert stats.articles == 301 and stats.oldest.year == 2020 and stats.newest.year == 2024
+    assert dict(stats.sources)["dantri.com.vn"] == 200

@@ -1,0 +1,123 @@
+"""The acceptance checks of the foundation issue, on the bundled sample corpus."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import newsearch
+from newsearch.errors import QueryError
+
+from .conftest import SAMPLE, SEED_TITLE
+
+VN = timezone(timedelta(hours=7))
+
+
+def _ids(results):
+    return [hit.id for hit in results]
+
+
+@pytest.mark.parametrize("query", ["trí tuệ nhân tạo", "tri tue nhan tao", "TRÍ TUỆ NHÂN TẠO", "Trí tuệ nhân tạo"])
+def test_seed_article_in_top3_with_highlight(sample_index, query):
+    results = sample_index.searcher().search(query, limit=3)
+    titles = [hit.title for hit in results]
+    assert SEED_TITLE in titles
+    seed = results.hits[titles.index(SEED_TITLE)]
+    highlighted = [text for snippet in seed.snippets for text in snippet.highlighted()]
+    assert "trí tuệ nhân tạo" in highlighted  # one span covering the whole two-word term
+
+
+@pytest.mark.parametrize("pair", [("hoà bình", "hòa bình"), ("thuỷ điện", "thủy điện"), ("khoẻ", "khỏe")])
+def test_tone_placements_give_identical_rankings(sample_index, pair):
+    searcher = sample_index.searcher()
+    a, b = (searcher.search(q, limit=20) for q in pair)
+    assert [(h.id, h.score) for h in a] == [(h.id, h.score) for h in b]
+    assert a.total == b.total
+
+
+def test_nfd_query_equals_nfc_query(sample_index):
+    import unicodedata
+
+    searcher = sample_index.searcher()
+    nfc = searcher.search("Hà Nội", limit=10)
+    nfd = searcher.search(unicodedata.normalize("NFD", "Hà Nội"), limit=10)
+    assert _ids(nfc) == _ids(nfd) and nfc.total > 0
+
+
+def test_exact_accents_rank_above_folded_matches(sample_index):
+    results = sample_index.searcher().search("hoa", limit=5)
+    top = results.hits[0]
+    assert any("hoa" in text.lower().split() for s in top.snippets for text in s.highlighted())
+
+
+def test_entity_filter(sample_index):
+    results = sample_index.searcher().search('entity:"Trung Quốc"', limit=50)
+    assert results.total > 0
+    for hit in results:
+        assert "trung quốc" in {e.lower() for e in hit.entities}
+    folded = sample_index.searcher().search('entity:"trung quoc"', limit=50)
+    assert folded.total == results.total
+
+
+def test_date_range(sample_index):
+    since, until = datetime(2021, 4, 1, tzinfo=VN), datetime(2021, 4, 10, 23, 59, tzinfo=VN)
+    results = sample_index.searcher().search("", since=since, until=until, limit=100)
+    assert results.total > 0
+    assert all(since <= hit.published <= until for hit in results)
+    in_query = sample_index.searcher().search("date:2021-04-01..2021-04-10", limit=100)
+    assert _ids(in_query) == _ids(results)
+
+
+def test_sort_by_date_puts_undated_last(sample_index):
+    results = sample_index.searcher().search("Việt Nam", sort="date", limit=300)
+    dates = [hit.published for hit in results]
+    dated = [d for d in dates if d is not None]
+    assert dated == sorted(dated, reverse=True)
+    assert dates[: len(dated)] == dated
+
+
+def test_phrase_exclusion_or_and_title(sample_index):
+    searcher = sample_index.searcher()
+    phrase = searcher.search('"cuộc đua AI"')
+    assert _ids(phrase)[0] == next(newsearch.read_articles([SAMPLE / "raw-article-page.txt"])).id
+    both = searcher.search("Vinamilk OR MobiFone", limit=50)
+    each = searcher.search("Vinamilk", limit=50).total + searcher.search("MobiFone", limit=50).total
+    assert both.total == each
+    without = searcher.search("Trung Quốc -AI", limit=100)
+    assert all("AI" not in (h.title + " ".join(s.text for s in h.snippets)).split() for h in without)
+    titled = searcher.search("title:MobiFone")
+    assert all("mobifone" in h.title.lower() for h in titled) and titled.total >= 1
+
+
+def test_long_natural_query_is_ranked_not_filtered(sample_index):
+    results = sample_index.searcher().search("các nhà khoa học phát triển mô hình trí tuệ nhân tạo mới để chẩn đoán bệnh")
+    assert results.total > 0 and not results.relaxed
+
+
+def test_short_query_without_a_full_match_is_relaxed(sample_index):
+    results = sample_index.searcher().search("MobiFone zzzkhongco")
+    assert results.relaxed and results.total > 0 and results.warnings
+
+
+def test_pagination_is_consistent(sample_index):
+    searcher = sample_index.searcher()
+    whole = _ids(searcher.search("Việt Nam", limit=20))
+    pages = _ids(searcher.search("Việt Nam", limit=10)) + _ids(searcher.search("Việt Nam", limit=10, offset=10))
+    assert whole == pages
+
+
+def test_results_outlive_the_index(sample_index_dir):
+    with newsearch.open_index(sample_index_dir) as ix:
+        results = ix.searcher().search("Hà Nội", limit=3)
+    assert results.hits[0].snippets and results.total >= 3  # plain dataclasses, nothing lazy
+
+
+@pytest.mark.parametrize("bad", [{"limit": 0}, {"offset": -1}, {"sort": "popularity"}])
+def test_bad_arguments(sample_index, bad):
+    with pytest.raises(QueryError):
+        sample_index.searcher().search("Hà Nội", **bad)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "!!!", "***", "((", '"', "OR OR", "-", "😀", "của là và"])
+def test_odd_queries_never_crash(sample_index, query):
+    results = sample_index.searcher().search(query)
+    assert results.total >= 0
