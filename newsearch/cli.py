@@ -106,6 +106,11 @@ def errors(index: Path | None = None) -> Iterator[None]:
         yield
     except NewsearchError as exc:
         raise fail(str(exc), _hint(exc, index)) from None
+    except PermissionError as exc:
+        raise fail(f"permission denied: '{exc.filename}'", "check the directory's permissions or choose another --index") from None
+    except OSError as exc:
+        where = f": '{exc.filename}'" if exc.filename else ""
+        raise fail(f"{exc.strerror or exc}{where}", "check the path and the free disk space") from None
     except KeyboardInterrupt:
         stderr_console().print("interrupted", markup=False)
         raise typer.Exit(130) from None
