@@ -16,7 +16,17 @@ from typing import Annotated, Iterator, Optional
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
 
 from . import __version__
 from .errors import (
@@ -119,9 +129,16 @@ def errors(index: Path | None = None) -> Iterator[None]:
 # ---------------------------------------------------------------------------------------- index
 
 
+class RateColumn(ProgressColumn):
+    """Articles per second (blank until rich has measured a speed)."""
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed:>5.0f}/s" if task.speed else "     /s")
+
+
 def _progress(err: Console, total: int | None) -> Progress:
-    columns = [TextColumn("indexing"), BarColumn(), MofNCompleteColumn()] if total else [TextColumn("indexing"), TextColumn("{task.completed} articles")]
-    columns += [TextColumn("{task.speed:>5.0f}/s" if total else ""), TimeElapsedColumn()]
+    counter = MofNCompleteColumn() if total else TextColumn("{task.completed} articles")
+    columns = [TextColumn("{task.description}"), BarColumn(), counter, RateColumn(), TimeElapsedColumn()]
     if total:
         columns.append(TimeRemainingColumn())
     return Progress(*columns, console=err, disable=not err.is_terminal, transient=True)
@@ -141,9 +158,10 @@ def run_indexing(ix: Index, sources: list[str], err: Console, *, wait: float) ->
     total = count_records(sources)
     started = time.perf_counter()
     with _progress(err, total) as progress:
-        task = progress.add_task("index", total=total)
+        task = progress.add_task("indexing", total=total)
         with ix.writer(wait=wait) as writer:
             report = writer.add_many(articles, progress=lambda n: progress.update(task, completed=n))
+            progress.update(task, description="committing")
     report.problems, report.skipped = problems, len(problems)
     report.seconds = time.perf_counter() - started
     _report_problems(err, problems)

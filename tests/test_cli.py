@@ -141,3 +141,20 @@ def test_odd_queries_exit_cleanly(runner, cli_index):
         result = run(runner, "search", query, "--index", cli_index)
         assert result.exit_code in (0, 1, 2), query
         assert result.exception is None or isinstance(result.exception, SystemExit), query
+
+
+def test_progress_bar_on_a_terminal(tmp_path):
+    """On a terminal the progress bar renders (rate, count, time left) and the summary follows."""
+    import io
+
+    from rich.console import Console
+
+    import newsearch
+    from newsearch.cli import run_indexing
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, width=100, color_system=None)
+    with newsearch.create_index(tmp_path / "ix") as ix:
+        report = run_indexing(ix, [str(SAMPLE / "baomoi-100.jsonl.gz")], console, wait=0)
+    assert report.added == 100
+    assert "indexed 100 articles" in buffer.getvalue()
