@@ -99,8 +99,9 @@ class AnalyzedArticle:
 
 
 def _words_text(words: list[Word]) -> str:
-    terms = (word_term(w.text) for w in words if w.is_word)
-    return " ".join(t for t in terms if t)
+    """Multi-syllable words only: single syllables are already in the syllable field."""
+    terms = (word_term(w.text) for w in words if " " in w.text and w.is_word)
+    return " ".join(t for t in terms if "_" in t)
 
 
 def analyze_article(article: Article) -> AnalyzedArticle:

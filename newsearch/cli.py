@@ -44,6 +44,7 @@ from .ingest import check_inputs, read_articles
 from .ingest.dates import parse_day_bound
 from .ingest.sources import count_records
 from .models import IndexReport, IngestProblem
+from .pipeline import default_workers
 from .query import parse_query, with_dates
 from .render.jsonout import to_json, to_json_lines
 from .render.terminal import render_article, render_results, render_stats
@@ -151,7 +152,7 @@ def _report_problems(err: Console, problems: list[IngestProblem]) -> None:
         err.print(f"… and {len(problems) - MAX_PROBLEMS_SHOWN} more skipped records", markup=False)
 
 
-def run_indexing(ix: Index, sources: list[str], err: Console, *, wait: float) -> IndexReport:
+def run_indexing(ix: Index, sources: list[str], err: Console, *, wait: float, workers: int | None = None) -> IndexReport:
     """Index every source into ``ix`` with a progress bar; print problems and a summary on stderr."""
     problems: list[IngestProblem] = []
     articles = read_articles(sources, on_problem=problems.append, stdin=sys.stdin.buffer)
@@ -160,7 +161,11 @@ def run_indexing(ix: Index, sources: list[str], err: Console, *, wait: float) ->
     with _progress(err, total) as progress:
         task = progress.add_task("indexing", total=total)
         with ix.writer(wait=wait) as writer:
-            report = writer.add_many(articles, progress=lambda n: progress.update(task, completed=n))
+            report = writer.add_many(
+                articles,
+                progress=lambda n: progress.update(task, completed=n),
+                workers=default_workers() if workers is None else workers,
+            )
             progress.update(task, description="committing")
     report.problems, report.skipped = problems, len(problems)
     report.seconds = time.perf_counter() - started
@@ -183,6 +188,7 @@ def index_command(
     index: IndexOption = Path(DEFAULT_INDEX),
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Delete the index first and build it anew.")] = False,
     wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for another indexer to finish.")] = 10.0,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=0, help="Analysis processes (default: one per core; 0: none).")] = None,
 ) -> None:
     """Add articles to the index (an article whose id is already there is replaced)."""
     err = stderr_console()
@@ -190,7 +196,7 @@ def index_command(
         check_inputs(sources)
         ix = create_index(index, overwrite=rebuild) if (rebuild or not index_exists(index)) else open_index(index)
         with ix:
-            run_indexing(ix, sources, err, wait=wait)
+            run_indexing(ix, sources, err, wait=wait, workers=workers)
 
 
 # ---------------------------------------------------------------------------------------- search

@@ -9,6 +9,7 @@ concepts, units, compass directions, diseases, caption and credit words) is drop
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 from . import _pyvi
@@ -64,6 +65,7 @@ _PROPER_TAGS = frozenset({"Np", "Ny"})
 _GEO_HEADS = frozenset({"châu", "vịnh", "sông", "núi", "đảo", "hồ", "đèo", "bán đảo", "quần đảo", "biển"})
 
 
+@lru_cache(maxsize=100_000)
 def entity_key(name: str) -> str:
     """The key entities are indexed and compared by: lower case, modern tone placement."""
     return " ".join(index_form(name).split())
@@ -71,9 +73,11 @@ def entity_key(name: str) -> str:
 
 def _is_capitalised(word: Word) -> bool:
     text = word.text
-    if not text or not text[0].isalnum() or entity_key(text.rstrip(".")) in _NOISE:
-        return False  # a noise acronym splits "LLM Trung Quốc" rather than joining it
-    return text[0].isupper() or (text[0].isalpha() and any(ch.isupper() for ch in text[1:]))
+    if not text or not text[0].isalnum():
+        return False
+    if not (text[0].isupper() or (text[0].isalpha() and any(ch.isupper() for ch in text[1:]))):
+        return False
+    return entity_key(text.rstrip(".")) not in _NOISE  # a noise acronym splits "LLM Trung Quốc"
 
 
 def _continues(words: Sequence[Word], i: int, j: int, source: str) -> bool:

@@ -17,6 +17,7 @@ from whoosh.index import FileIndex
 
 from ._damage import WHOOSH_ERRORS, corrupt_error
 from .analysis import analyze_article
+from .pipeline import analyzed_documents
 from .errors import (
     ArticleNotFoundError,
     IndexCorruptError,
@@ -31,6 +32,7 @@ from .schema import SCHEMA_VERSION, article_of, build_schema, document_of
 __all__ = ["Index", "IndexWriter", "create_index", "open_index", "index_exists"]
 
 VERSION_FILE = "newsearch.json"
+WRITER_MEMORY_MB = 256  # postings sorted in memory up to this size, then spilled to disk
 
 
 def index_exists(path: str | os.PathLike[str]) -> bool:
@@ -106,7 +108,7 @@ class Index:
         ``wait`` is how many seconds to wait for another writer to finish.
         """
         try:
-            whoosh_writer = self._ix.writer(timeout=wait)
+            whoosh_writer = self._ix.writer(timeout=wait, limitmb=WRITER_MEMORY_MB)
         except whoosh_index.LockError:
             raise IndexLockedError(f"another process is writing to the index at '{self.path}'") from None
         return IndexWriter(self, whoosh_writer)
@@ -201,10 +203,19 @@ class IndexWriter:
         self._seen.add(article_id)
         self._writer.update_document(**document)
 
-    def add_many(self, articles: Iterable[Article], progress: Callable[[int], None] | None = None) -> IndexReport:
-        """Add every article; ``progress`` is called after each with the count so far."""
-        for count, article in enumerate(articles, start=1):
-            self.add(article)
+    def add_many(
+        self,
+        articles: Iterable[Article],
+        progress: Callable[[int], None] | None = None,
+        *,
+        workers: int = 0,
+    ) -> IndexReport:
+        """Add every article; ``progress`` is called after each with the count so far.
+
+        With ``workers`` ≥ 1, the analysis (pyvi) runs in that many other processes.
+        """
+        for count, document in enumerate(analyzed_documents(articles, workers=workers), start=1):
+            self.add_analyzed_document(document)
             if progress is not None:
                 progress(count)
         return self.report
