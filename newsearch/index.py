@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import orjson
 from whoosh import index as whoosh_index
@@ -28,6 +28,10 @@ from .errors import (
 )
 from .models import Article, IndexReport, IndexStats
 from .schema import SCHEMA_VERSION, article_of, build_schema, document_of
+
+if TYPE_CHECKING:
+    from .ranking import Ranking
+    from .search import Searcher
 
 __all__ = ["Index", "IndexWriter", "create_index", "open_index", "index_exists"]
 
@@ -113,10 +117,12 @@ class Index:
             raise IndexLockedError(f"another process is writing to the index at '{self.path}'") from None
         return IndexWriter(self, whoosh_writer)
 
-    def searcher(self) -> "Searcher":
+    def searcher(self, ranking: "Ranking | None" = None) -> "Searcher":
+        """A searcher; ``ranking`` overrides the default relevance settings (for experiments)."""
+        from .ranking import DEFAULT_RANKING
         from .search import Searcher
 
-        return Searcher(self)
+        return Searcher(self, ranking or DEFAULT_RANKING)
 
     def whoosh(self) -> FileIndex:
         """The underlying Whoosh index, for advanced uses."""

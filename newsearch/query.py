@@ -20,11 +20,12 @@ from .normalize import clean_text
 __all__ = ["QueryTerm", "ParsedQuery", "parse_query", "MAX_QUERY_CHARS"]
 
 MAX_QUERY_CHARS = 2000
-TEXT_FIELD_NAMES = ("title", "lead", "body")
+TEXT_FIELD_NAMES = ("title", "content")
 FILTER_FIELDS = ("entity", "category", "source")
 DATE_FIELDS = ("since", "until", "date")
 _FIELD_ALIASES = {"entities": "entity", "tag": "entity", "cat": "category", "site": "source", "from": "since",
-                  "to": "until", "tieude": "title", "headline": "title"}
+                  "to": "until", "tieude": "title", "headline": "title", "lead": "content",
+                 "body": "content", "text": "content"}
 
 _TOKEN = re.compile(
     r'(?P<neg>-)?(?:(?P<field>[A-Za-z_]{2,20}):)?(?:"(?P<quoted>[^"]*)(?P<close>"?)|(?P<word>[^\s"]+))'

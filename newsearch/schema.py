@@ -1,10 +1,13 @@
 """The Whoosh schema, its version, and the mapping between articles and stored documents.
 
-Each text field (title, lead, body) is indexed three ways:
-- ``<field>``: syllables, accented, lower case, canonical tones; stored; positions for phrases.
+Two text fields are searched: ``title``, and ``content`` (lead and body together: one length
+normalisation for the article's text measured better than separate lead and body fields, and it
+halves the postings to write). Each is indexed three ways:
+- ``<field>``: syllables, accented, lower case, canonical tones; positions for phrases.
   Syllables carry recall: a query's segmentation can differ from the document's.
-- ``<field>_word``: pyvi words ("trí_tuệ"): they reward matching whole words.
+- ``<field>_word``: pyvi words of two or more syllables ("trí_tuệ"): they reward whole words.
 - ``<field>_fold``: syllables without diacritics: they serve queries typed without accents.
+Title, lead and body are stored as they are, for display and snippets.
 """
 
 from __future__ import annotations
@@ -32,8 +35,8 @@ __all__ = [
     "EARLIEST_DATE",
 ]
 
-SCHEMA_VERSION = 1
-TEXT_FIELDS = ("title", "lead", "body")
+SCHEMA_VERSION = 2
+TEXT_FIELDS = ("title", "content")
 # Undated articles get this date so that a newest-first sort puts them last; date filters start
 # after it, so they never match a date range.
 UNDATED = datetime(1800, 1, 1)
@@ -49,9 +52,11 @@ def build_schema() -> Schema:
         "category": KEYWORD(commas=True),
         "source": KEYWORD(commas=True),
         "meta": STORED(),
+        "lead": STORED(),
+        "body": STORED(),
     }
     for name in TEXT_FIELDS:
-        fields[name] = TEXT(analyzer=syllable_analyzer(), stored=True)
+        fields[name] = TEXT(analyzer=syllable_analyzer(), stored=name == "title")
         fields[f"{name}_word"] = TEXT(analyzer=word_analyzer())
         fields[f"{name}_fold"] = TEXT(analyzer=folded_analyzer())
     return Schema(**fields)
@@ -91,11 +96,13 @@ def document_of(analyzed: AnalyzedArticle) -> dict[str, Any]:
         "category": keyword_value(article.category),
         "source": keyword_value(article.source),
     }
-    for name in TEXT_FIELDS:
-        text = getattr(article, name)
+    content = f"{article.lead}\n{article.body}" if article.lead else article.body
+    texts = {"title": (article.title, analyzed.title_words), "content": (content, f"{analyzed.lead_words} {analyzed.body_words}".strip())}
+    for name, (text, words) in texts.items():
         doc[name] = text
         doc[f"{name}_fold"] = text
-        doc[f"{name}_word"] = getattr(analyzed, f"{name}_words")
+        doc[f"{name}_word"] = words
+    doc["lead"], doc["body"] = article.lead, article.body
     doc["date"] = to_index_datetime(article.published) if article.published else UNDATED
     return doc
 

@@ -116,7 +116,8 @@ def test_missing_input_path(runner, tmp_path):
 
 
 def test_show_and_stats(runner, cli_index):
-    hit = orjson.loads(run(runner, "search", "trí tuệ nhân tạo", "--index", cli_index, "--json", "-n", "1").stdout_bytes)["hits"][0]
+    hits = orjson.loads(run(runner, "search", "trí tuệ nhân tạo", "--index", cli_index, "--json", "-n", "3").stdout_bytes)["hits"]
+    hit = next(h for h in hits if h["title"] == SEED_TITLE)
     shown = run(runner, "show", hit["id"], "--index", cli_index)
     assert shown.exit_code == 0 and SEED_TITLE in shown.stdout and "Tin cùng chuyên mục" not in shown.stdout
     assert run(runner, "show", "no-such-id", "--index", cli_index).exit_code == 2

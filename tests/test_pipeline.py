@@ -17,4 +17,4 @@ def test_worker_processes_give_the_same_documents_in_order():
 def test_word_fields_hold_multi_syllable_words_only():
     article = newsearch.Article(id="x", body="Trí tuệ nhân tạo của Trung Quốc")
     document = next(analyzed_documents([article]))
-    assert document["body_word"].split() == ["trí_tuệ", "nhân_tạo", "trung_quốc"]
+    assert document["content_word"].split() == ["trí_tuệ", "nhân_tạo", "trung_quốc"]

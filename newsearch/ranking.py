@@ -1,0 +1,182 @@
+"""Turn a parsed query into a Whoosh query: which fields, which weights, which boosts.
+
+Every query syllable is matched in the accented syllable fields (title over lead over body);
+syllables typed without accents also match the folded fields, at a lower weight, so the exact
+accents rank first. A short query (up to four words or phrases) requires all of them; a longer one
+(natural language, a headline) ranks articles by how much of it they contain. The query's pyvi
+words, its adjacent syllable pairs and the whole query as a phrase add to the score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from whoosh import query as wq
+from whoosh.scoring import BM25F
+
+from .analysis import folded_term, syllable_term, word_term
+from .entities import entity_key
+from .highlight import MatchTerms
+from .normalize import fold_diacritics, has_diacritics
+from .query import ParsedQuery, QueryTerm
+from .schema import EARLIEST_DATE, TEXT_FIELDS, keyword_value, to_index_datetime
+from .segment import SYLLABLE_PATTERN, segment
+
+__all__ = ["Ranking", "DEFAULT_RANKING", "build_query", "filter_query", "match_terms", "clause_count"]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The knobs of relevance, measured by bench/relevance.py (see bench/README.md)."""
+
+    field_weights: dict[str, float] = field(default_factory=lambda: {"title": 3.0, "content": 1.0})
+    fold_weight: float = 0.3  # in a query with accents, a folded match of an accent-free syllable
+    word_weight: float = 0.8  # pyvi word matches, on top of their syllables
+    phrase_weight: float = 2.0  # the whole free text as a phrase (short queries)
+    pair_weight: float = 0.0  # each adjacent syllable pair as a phrase (proximity)
+    max_pairs: int = 12
+    strict_max_clauses: int = 4
+    max_phrase_syllables: int = 8
+    k1: float = 1.2
+    b: float = 0.75
+
+    def weighting(self) -> BM25F:
+        return BM25F(B=self.b, K1=self.k1)
+
+
+DEFAULT_RANKING = Ranking()
+
+
+def _syllables(text: str) -> list[str]:
+    return SYLLABLE_PATTERN.findall(text)
+
+
+def _typed_without_accents(syllable: str) -> bool:
+    return syllable_term(syllable) == folded_term(syllable)
+
+
+def _term_clause(syllable: str, fields: Sequence[str], r: Ranking, accented_query: bool) -> wq.Query:
+    """A syllable typed with accents matches exactly. In a query typed entirely without accents,
+    a syllable matches its folded form only: the literal match ("tri" for "trí") says nothing about
+    what the user meant. In a query with accents elsewhere, an accent-free syllable ("AI", "hoa")
+    was meant as written: it matches exactly, and its folded form at a lower weight."""
+    exact = syllable_term(syllable)
+    if not _typed_without_accents(syllable):
+        return wq.Or([wq.Term(f, exact, boost=r.field_weights[f]) for f in fields])
+    folded = [wq.Term(f"{f}_fold", exact, boost=r.field_weights[f] * (r.fold_weight if accented_query else 1.0)) for f in fields]
+    if not accented_query:
+        return wq.Or(folded)
+    return wq.Or([wq.Term(f, exact, boost=r.field_weights[f]) for f in fields] + folded)
+
+
+def _phrase_clause(sylls: Sequence[str], fields: Sequence[str], r: Ranking, accented_query: bool, weight: float = 1.0) -> wq.Query:
+    if len(sylls) == 1:
+        return _term_clause(sylls[0], fields, r, accented_query)
+    subs: list[wq.Query] = []
+    if accented_query:
+        exact = [syllable_term(s) for s in sylls]
+        subs += [wq.Phrase(f, exact, boost=r.field_weights[f] * weight) for f in fields]
+    if any(_typed_without_accents(s) for s in sylls):
+        folded = [folded_term(s) for s in sylls]
+        fold_weight = r.fold_weight if accented_query else 1.0
+        subs += [wq.Phrase(f"{f}_fold", folded, boost=r.field_weights[f] * fold_weight * weight) for f in fields]
+    return wq.Or(subs)
+
+
+def _item_clauses(term: QueryTerm, r: Ranking, accented_query: bool) -> list[wq.Query]:
+    fields = (term.field,) if term.field else TEXT_FIELDS
+    sylls = _syllables(term.text)
+    if not sylls:
+        return []
+    if term.phrase or len(sylls) > 1 and not term.field and " " not in term.text:
+        return [_phrase_clause(sylls, fields, r, accented_query)]  # "DeepSeek-R1", "covid-19"
+    unique = list(dict.fromkeys(sylls, None))
+    return [_term_clause(s, fields, r, accented_query) for s in unique]
+
+
+def _group_clauses(group: Sequence[QueryTerm], r: Ranking, accented_query: bool) -> list[wq.Query]:
+    """One clause per distinct syllable or phrase: a repeated word does not count twice."""
+    clauses: dict[str, wq.Query] = {}
+    for term in group:
+        for clause in _item_clauses(term, r, accented_query):
+            clauses.setdefault(repr(clause), clause)
+    return list(clauses.values())
+
+
+def _word_booster(text: str, r: Ranking) -> wq.Query | None:
+    """The query's multi-syllable pyvi words, matched in the word fields."""
+    if not r.word_weight or not has_diacritics(text):
+        return None  # pyvi cannot segment accent-free text: do not load it for nothing
+    terms = list(dict.fromkeys(word_term(w.text) for w in segment(text) if w.is_word and " " in w.text))
+    subs = [wq.Term(f"{f}_word", t, boost=r.field_weights[f] * r.word_weight) for t in terms for f in TEXT_FIELDS]
+    return wq.Or(subs) if subs else None
+
+
+def _pair_booster(sylls: Sequence[str], r: Ranking, accented_query: bool) -> wq.Query | None:
+    """Adjacent syllable pairs as phrases: rewards articles where the query's words stand together."""
+    if not r.pair_weight or len(sylls) < 3:
+        return None
+    pairs = list(dict.fromkeys(zip(sylls, sylls[1:])))[: r.max_pairs]
+    return wq.Or([_phrase_clause(pair, TEXT_FIELDS, r, accented_query, r.pair_weight) for pair in pairs])
+
+
+def is_accented(parsed: ParsedQuery) -> bool:
+    """Whether the user typed any diacritic: then accent-free syllables are meant as written."""
+    return any(has_diacritics(t.text) for g in parsed.groups for t in g) or any(has_diacritics(t.text) for t in parsed.excluded)
+
+
+def _group_query(group: Sequence[QueryTerm], strict: bool, r: Ranking, accented_query: bool) -> wq.Query | None:
+    clauses = _group_clauses(group, r, accented_query)
+    if not clauses:
+        return None
+    core = wq.And(clauses) if strict else wq.Or(clauses)
+    free_text = " ".join(t.text for t in group if not t.phrase and not t.field)
+    sylls = _syllables(free_text)
+    boosters: list[wq.Query] = []
+    if 2 <= len(sylls) <= r.max_phrase_syllables and r.phrase_weight:
+        boosters.append(_phrase_clause(sylls, TEXT_FIELDS, r, accented_query, r.phrase_weight))
+    for booster in (_pair_booster(sylls, r, accented_query), _word_booster(free_text, r) if len(sylls) >= 2 else None):
+        if booster is not None:
+            boosters.append(booster)
+    return wq.AndMaybe(core, wq.Or(boosters)) if boosters else core
+
+
+def clause_count(parsed: ParsedQuery, r: Ranking = DEFAULT_RANKING) -> int:
+    accented = is_accented(parsed)
+    return max((len(_group_clauses(g, r, accented)) for g in parsed.groups), default=0)
+
+
+def build_query(parsed: ParsedQuery, *, strict: bool, ranking: Ranking = DEFAULT_RANKING) -> wq.Query:
+    """The Whoosh query for the positive and excluded terms (filters are applied separately)."""
+    accented = is_accented(parsed)
+    groups = [q for q in (_group_query(g, strict, ranking, accented) for g in parsed.groups) if q is not None]
+    positive: wq.Query = wq.Every() if not groups else groups[0] if len(groups) == 1 else wq.Or(groups)
+    excluded = [c for term in parsed.excluded for c in _item_clauses(term, ranking, accented)]
+    return wq.AndNot(positive, wq.Or(excluded)) if excluded else positive
+
+
+def filter_query(parsed: ParsedQuery) -> wq.Query | None:
+    """Entity, category, source and date filters: they restrict results without scoring."""
+    filters: list[wq.Query] = []
+    for name in parsed.entities:
+        key = entity_key(name)
+        field_name = "entities" if has_diacritics(key) else "entities_fold"
+        filters.append(wq.Term(field_name, key if field_name == "entities" else fold_diacritics(key)))
+    filters += [wq.Term("category", keyword_value(c)) for c in parsed.categories]
+    filters += [wq.Term("source", keyword_value(s)) for s in parsed.sources]
+    if parsed.since or parsed.until:
+        start = max(to_index_datetime(parsed.since), EARLIEST_DATE) if parsed.since else EARLIEST_DATE
+        end = to_index_datetime(parsed.until) if parsed.until else None
+        filters.append(wq.DateRange("date", start, end))
+    if not filters:
+        return None
+    return filters[0] if len(filters) == 1 else wq.And(filters)
+
+
+def match_terms(parsed: ParsedQuery) -> MatchTerms:
+    """What to highlight: every positive syllable, and the folded form of accent-free ones."""
+    sylls = [s for group in parsed.groups for term in group for s in _syllables(term.text)]
+    exact = frozenset(syllable_term(s) for s in sylls)
+    folded = frozenset(folded_term(s) for s in sylls if _typed_without_accents(s))
+    return MatchTerms(exact, folded)
