@@ -97,6 +97,7 @@ class SearchResults:
     sort: str = "relevance"
     relaxed: bool = False
     warnings: tuple[str, ...] = ()
+    suggestion: str | None = None  # "did you mean": the query with accents restored or a typo fixed
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)

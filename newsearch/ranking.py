@@ -10,6 +10,7 @@ words, its adjacent syllable pairs and the whole query as a phrase add to the sc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from math import log
 from typing import Sequence
 
 from whoosh import query as wq
@@ -35,14 +36,31 @@ class Ranking:
     word_weight: float = 0.8  # pyvi word matches, on top of their syllables
     phrase_weight: float = 2.0  # the whole free text as a phrase (short queries)
     pair_weight: float = 0.0  # each adjacent syllable pair as a phrase (proximity)
+    entity_weight: float = 0.0  # the query's n-grams that name an entity of the article
+    max_entity_ngram: int = 4
     max_pairs: int = 12
     strict_max_clauses: int = 4
     max_phrase_syllables: int = 8
     k1: float = 1.2
     b: float = 0.75
+    probabilistic_idf: bool = False  # measured: no better on news titles (bench/README.md)
 
     def weighting(self) -> BM25F:
-        return BM25F(B=self.b, K1=self.k1)
+        return ProbabilisticBM25F(B=self.b, K1=self.k1) if self.probabilistic_idf else BM25F(B=self.b, K1=self.k1)
+
+
+class ProbabilisticBM25F(BM25F):
+    """BM25F with the probabilistic IDF of Robertson–Spärck Jones (as in Lucene).
+
+    Whoosh's IDF, log(N / (df + 1)) + 1, never falls below 1, so the function syllables that fill
+    a natural-language query ("của", "và", "là", "được") keep a full unit of weight each; here a
+    syllable found in most articles is worth almost nothing."""
+
+    def idf(self, searcher: object, fieldname: str, text: str) -> float:
+        parent = searcher.get_parent()  # type: ignore[attr-defined]
+        n = parent.doc_frequency(fieldname, text)
+        total = parent.doc_count_all()
+        return log(1 + (total - n + 0.5) / (n + 0.5))
 
 
 DEFAULT_RANKING = Ranking()
@@ -121,6 +139,18 @@ def _pair_booster(sylls: Sequence[str], r: Ranking, accented_query: bool) -> wq.
     return wq.Or([_phrase_clause(pair, TEXT_FIELDS, r, accented_query, r.pair_weight) for pair in pairs])
 
 
+def _entity_booster(sylls: Sequence[str], r: Ranking) -> wq.Query | None:
+    """Every run of 1–4 query syllables that is an entity of an article ("Hoa Kỳ", "Tiezhen Wang")
+    scores for it, accents or not: named entities are what news titles are about."""
+    if not r.entity_weight or not sylls:
+        return None
+    folded = [folded_term(s) for s in sylls]
+    grams = dict.fromkeys(
+        " ".join(folded[i : i + n]) for n in range(1, r.max_entity_ngram + 1) for i in range(len(folded) - n + 1)
+    )
+    return wq.Or([wq.Term("entities_fold", g, boost=r.entity_weight) for g in grams])
+
+
 def is_accented(parsed: ParsedQuery) -> bool:
     """Whether the user typed any diacritic: then accent-free syllables are meant as written."""
     return any(has_diacritics(t.text) for g in parsed.groups for t in g) or any(has_diacritics(t.text) for t in parsed.excluded)
@@ -136,7 +166,11 @@ def _group_query(group: Sequence[QueryTerm], strict: bool, r: Ranking, accented_
     boosters: list[wq.Query] = []
     if 2 <= len(sylls) <= r.max_phrase_syllables and r.phrase_weight:
         boosters.append(_phrase_clause(sylls, TEXT_FIELDS, r, accented_query, r.phrase_weight))
-    for booster in (_pair_booster(sylls, r, accented_query), _word_booster(free_text, r) if len(sylls) >= 2 else None):
+    for booster in (
+        _pair_booster(sylls, r, accented_query),
+        _word_booster(free_text, r) if len(sylls) >= 2 else None,
+        _entity_booster(sylls, r),
+    ):
         if booster is not None:
             boosters.append(booster)
     return wq.AndMaybe(core, wq.Or(boosters)) if boosters else core

@@ -48,7 +48,7 @@ def build_schema() -> Schema:
         "id": ID(stored=True, unique=True),
         "date": DATETIME(sortable=True),
         "entities": KEYWORD(commas=True, scorable=True),
-        "entities_fold": KEYWORD(commas=True),
+        "entities_fold": KEYWORD(commas=True, scorable=True),
         "category": KEYWORD(commas=True),
         "source": KEYWORD(commas=True),
         "meta": STORED(),

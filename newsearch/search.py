@@ -6,6 +6,7 @@ How queries are weighted lives in :mod:`newsearch.ranking`.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,8 @@ from .errors import QueryError
 from .highlight import MatchTerms, make_snippets
 from .models import Hit, SearchResults
 from .query import ParsedQuery, parse_query, with_dates
-from .ranking import DEFAULT_RANKING, Ranking, build_query, clause_count, filter_query, match_terms
+from .ranking import DEFAULT_RANKING, Ranking, build_query, clause_count, filter_query, is_accented, match_terms
+from .suggest import suggest_query, vocabulary_for
 from .schema import article_of
 
 if TYPE_CHECKING:
@@ -68,18 +70,44 @@ class Searcher:
         warnings = list(parsed.warnings)
         if parsed.is_empty and not parsed.excluded:
             warnings.append("the query has no words to search for")
-            return SearchResults(parsed.text, 0, _ms(started), (), offset, limit, sort, False, tuple(warnings))
-        by_date = sort == "date" or not parsed.has_terms
+            return SearchResults(parsed.text, 0, _ms(started), (), offset, limit, sort, False, tuple(warnings), None)
+        hits, total, relaxed = self._ranked(parsed, limit, offset, sort == "date" or not parsed.has_terms, warnings)
+        suggestion = self._suggestion(parsed, relaxed or total == 0)
+        if total == 0 and suggestion:
+            corrected = replace(parse_query(suggestion), entities=parsed.entities, categories=parsed.categories,
+                                sources=parsed.sources, since=parsed.since, until=parsed.until)
+            hits, total, relaxed = self._ranked(corrected, limit, offset, sort == "date", warnings)
+            if total:
+                warnings.append(f"nothing matched “{parsed.text}”; showing results for “{suggestion}”")
+        return SearchResults(
+            parsed.text, total, _ms(started), hits, offset, limit, sort, relaxed, tuple(warnings), suggestion
+        )
+
+    def _ranked(
+        self, parsed: ParsedQuery, limit: int, offset: int, by_date: bool, warnings: list[str]
+    ) -> tuple[tuple[Hit, ...], int, bool]:
+        """All the words first for short queries; ranked by how much matches when none has all."""
         clauses = clause_count(parsed, self._ranking)
         strict = clauses <= self._ranking.strict_max_clauses
         hits, total = self._run_safely(parsed, strict, limit, offset, by_date)
-        relaxed = False
         if total == 0 and strict and clauses > 1:
             hits, total = self._run_safely(parsed, False, limit, offset, by_date)
-            relaxed = total > 0
-            if relaxed:
+            if total:
                 warnings.append("no article has all the words; showing articles with some of them")
-        return SearchResults(parsed.text, total, _ms(started), hits, offset, limit, sort, relaxed, tuple(warnings))
+                return hits, total, True
+        return hits, total, False
+
+    def _suggestion(self, parsed: ParsedQuery, weak_results: bool) -> str | None:
+        """Offer a corrected query when accents are missing, or results are weak (a typo?)."""
+        if not parsed.has_terms or (is_accented(parsed) and not weak_results):
+            return None
+        ix = self._index.whoosh()
+        try:
+            with ix.searcher() as searcher:
+                vocabulary = vocabulary_for(searcher, (str(self._index.path), ix.latest_generation()))
+                return suggest_query(searcher, parsed, vocabulary)
+        except WHOOSH_ERRORS as exc:
+            raise corrupt_error(self._index.path, exc) from None
 
     def _run_safely(self, *args: Any) -> tuple[tuple[Hit, ...], int]:
         try:

@@ -97,7 +97,12 @@ def results_header(results: SearchResults, *, plain: bool) -> Text:
 
 
 def render_results(results: SearchResults, *, plain: bool) -> RenderableType:
-    parts: list[RenderableType] = [results_header(results, plain=plain), Text("")]
+    parts: list[RenderableType] = [results_header(results, plain=plain)]
+    if results.suggestion:
+        line = Text("Did you mean: ")
+        line.append_text(_styled(results.suggestion, "bold cyan", plain))
+        parts.append(line)
+    parts.append(Text(""))
     parts += [render_hit(hit, plain=plain) for hit in results.hits]
     return Group(*parts)
 

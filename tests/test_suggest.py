@@ -1,0 +1,36 @@
+""""Did you mean", measured on the hand-made query set of the relevance benchmark."""
+
+import json
+
+import pytest
+
+from .conftest import ROOT
+
+QUERIES = json.loads((ROOT / "bench" / "queries" / "sample_queries.json").read_text(encoding="utf-8"))["queries"]
+TO_RESTORE = [q for q in QUERIES if "intended" in q]
+
+
+@pytest.mark.parametrize("typed, intended", [("gia vang", "giá vàng"), ("tri tue nhan tao", "trí tuệ nhân tạo"), ("Liverpol", "Liverpool")])
+def test_examples(sample_index, typed, intended):
+    assert sample_index.searcher().search(typed).suggestion == intended
+
+
+def test_no_suggestion_for_a_good_accented_query(sample_index):
+    assert sample_index.searcher().search("trí tuệ nhân tạo").suggestion is None
+
+
+def test_typo_alone_is_corrected_and_searched(sample_index):
+    results = sample_index.searcher().search("Bitcon")
+    assert results.suggestion == "Bitcoin" and results.total > 0 and "showing results for" in results.warnings[-1]
+
+
+def test_share_restored_exactly(sample_index):
+    searcher = sample_index.searcher()
+    exact = sum((searcher.search(q["query"]).suggestion or "").lower() == q["intended"] for q in TO_RESTORE)
+    print(f"did you mean: {exact}/{len(TO_RESTORE)} restored exactly")
+    assert exact / len(TO_RESTORE) >= 0.8
+
+
+def test_no_hand_made_query_returns_nothing(sample_index):
+    searcher = sample_index.searcher()
+    assert all(searcher.search(q["query"]).total > 0 for q in QUERIES)
