@@ -107,8 +107,15 @@ def sample_docs() -> list[Doc]:
 # ----------------------------------------------------------------------------------------- runs
 
 
+# The modules that decide what an index holds; query-time code can change without a rebuild.
+INDEXING_MODULES = ("normalize", "segment", "_pyvi", "entities", "analysis", "schema", "pipeline", "index", "models")
+
+
 def fingerprint(system: str) -> str:
-    sources = sorted((ROOT / "newsearch").rglob("*.py")) if system == "newsearch" else [ROOT / "bench" / "systems.py"]
+    if system == "newsearch":
+        sources = [ROOT / "newsearch" / f"{m}.py" for m in INDEXING_MODULES] + sorted((ROOT / "newsearch" / "ingest").glob("*.py"))
+    else:
+        sources = [ROOT / "bench" / "systems.py"]
     digest = hashlib.sha1()
     for source in sources:
         digest.update(source.read_bytes())

@@ -63,3 +63,13 @@ def test_stats(sample_index):
     stats = sample_index.stats()
     assert stats.articles == 301 and stats.oldest.year == 2020 and stats.newest.year == 2024
     assert dict(stats.sources)["dantri.com.vn"] == 200
+
+
+def test_searcher_sees_later_commits(tmp_path):
+    ix = newsearch.create_index(tmp_path / "ix")
+    searcher = ix.searcher()
+    assert searcher.search("Đà Nẵng").total == 0
+    with ix.writer() as writer:
+        writer.add(Article(id="d", title="Đà Nẵng mùa hè"))
+    assert searcher.search("Đà Nẵng").total == 1
+    searcher.close()
