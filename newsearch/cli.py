@@ -41,11 +41,10 @@ from .errors import (
 )
 from .index import Index, create_index, index_exists, open_index
 from .ingest import check_inputs, read_articles
-from .ingest.dates import parse_day_bound
 from .ingest.sources import count_records
 from .models import IndexReport, IngestProblem
 from .pipeline import default_workers
-from .query import parse_query, with_dates
+from .query import parse_date_bound, parse_query, with_dates
 from .render.jsonout import to_json, to_json_lines
 from .render.terminal import render_article, render_results, render_stats
 from .search import SORTS
@@ -215,10 +214,10 @@ def _open_for_search(index: Path) -> Index:
 def _parse_date_option(value: Optional[str], *, end: bool, name: str) -> Optional[datetime]:
     if value is None:
         return None
-    parsed = parse_day_bound(value, end=end)
-    if parsed is None:
-        raise QueryError(f"{name} '{value}' is not a date; use YYYY-MM-DD (or DD/MM/YYYY)")
-    return parsed
+    try:
+        return parse_date_bound(value, end=end)
+    except QueryError as exc:
+        raise QueryError(f"{name} {exc}") from None
 
 
 @app.command("search")

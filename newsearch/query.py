@@ -17,7 +17,7 @@ from .errors import QueryError
 from .ingest.dates import VIETNAM_TZ, parse_day_bound
 from .normalize import clean_text
 
-__all__ = ["QueryTerm", "ParsedQuery", "parse_query", "MAX_QUERY_CHARS"]
+__all__ = ["QueryTerm", "ParsedQuery", "parse_query", "parse_date_bound", "with_dates", "MAX_QUERY_CHARS"]
 
 MAX_QUERY_CHARS = 2000
 TEXT_FIELD_NAMES = ("title", "content")
@@ -70,6 +70,12 @@ def _date_range(value: str) -> tuple[datetime | None, datetime | None]:
         start, _, end = value.partition("..")
         return (_bound(start, end=False) if start else None, _bound(end, end=True) if end else None)
     return _bound(value, end=False), _bound(value, end=True)
+
+
+def parse_date_bound(value: str, *, end: bool) -> datetime:
+    """A date bound as users write it: a day, a month (``2021-04``), a year, or a date-time;
+    ``end`` gives the last instant of a day, month or year. Raises :class:`QueryError`."""
+    return _bound(value, end=end)
 
 
 def _bound(value: str, *, end: bool) -> datetime:

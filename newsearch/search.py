@@ -121,11 +121,10 @@ class Searcher:
         """Offer a corrected query when accents are missing, or results are weak (a typo?)."""
         if not parsed.has_terms or (is_accented(parsed) and not weak_results):
             return None
-        ix = self._index.whoosh()
         try:
-            with ix.searcher() as searcher:
-                vocabulary = vocabulary_for(searcher, (str(self._index.path), ix.latest_generation()))
-                return suggest_query(searcher, parsed, vocabulary)
+            searcher = self._whoosh_searcher()
+            vocabulary = vocabulary_for(searcher, (str(self._index.path), self._local.generation))
+            return suggest_query(searcher, parsed, vocabulary)
         except WHOOSH_ERRORS as exc:
             raise corrupt_error(self._index.path, exc) from None
 
