@@ -27,7 +27,7 @@ _ORG_HEADS = frozenset({"bộ", "sở", "ban", "viện", "học viện", "trư�
 _CREDIT_WORDS = frozenset({"ảnh", "nguồn", "video", "clip"})
 _ROMAN = re.compile(r"^[IVXLC]+$")
 _EDGE_WORDS = frozenset(
-    index_form(w)
+    index_form(w.replace("_", " "))
     for w in """
     ông bà anh chị em cô chú bác cụ ngài cháu bé thầy mẹ bố cha con vợ chồng
     tổng_thống thủ_tướng phó_thủ_tướng chủ_tịch phó_chủ_tịch bộ_trưởng thứ_trưởng giám_đốc
@@ -45,10 +45,9 @@ _EDGE_WORDS = frozenset(
     năm tháng ngày hôm sáng chiều tối đêm thứ chủ_nhật nay
     người nhà phía miền vùng dân đoàn đội hãng tập_đoàn
     """.split()
-    for w in [w.replace("_", " ")]
 )
 _NOISE = frozenset(
-    index_form(w)
+    index_form(w.replace("_", " "))
     for w in """
     ai llm hiv aids usd vnd đồng eur cđv tp pv ubnd hđnd gdp cpi ceo cfo cto fdi bot pr
     mc dj vip sms gps atm ic cd dvd tv clip video ảnh theo nguồn infographic covid covid-19
@@ -57,7 +56,6 @@ _NOISE = frozenset(
     tin bài clip vòng hiệp bảng xem đọc internet website online gb mb kb tb mw kw kwh
     fanpage facebook_live livestream smartphone
     """.split()
-    for w in [w.replace("_", " ")]
 )
 _COMPASS = frozenset({"đông", "tây", "nam", "bắc", "vĩ", "kinh", "giữa", "độ"})
 _PROPER_TAGS = frozenset({"Np", "Ny"})

@@ -123,7 +123,7 @@ def make_snippets(fields: dict[str, str], terms: MatchTerms, *, width: int = 220
     scored.sort(key=lambda item: -item[0])
     for _, name, text, matches in scored[:count]:
         snippets.append(_fragment(text, name, matches, width))
-    if len(snippets) == (1 if snippets and snippets[0].field == "title" else 0):
+    if all(snippet.field == "title" for snippet in snippets):
         for name in ("lead", "body"):
             if fields.get(name):
                 snippets.append(_fragment(fields[name], name, [], width))

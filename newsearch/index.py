@@ -16,8 +16,7 @@ from whoosh import index as whoosh_index
 from whoosh.index import FileIndex
 
 from ._damage import WHOOSH_ERRORS, corrupt_error
-from .analysis import analyze_article
-from .pipeline import analyzed_documents
+from .pipeline import analyze_chunk, analyzed_documents
 from .errors import (
     ArticleNotFoundError,
     IndexCorruptError,
@@ -27,7 +26,7 @@ from .errors import (
     SchemaVersionError,
 )
 from .models import Article, IndexReport, IndexStats
-from .schema import SCHEMA_VERSION, article_of, build_schema, document_of
+from .schema import SCHEMA_VERSION, article_of, build_schema
 
 if TYPE_CHECKING:
     from .ranking import Ranking
@@ -198,7 +197,7 @@ class IndexWriter:
 
     def add(self, article: Article) -> None:
         """Analyse and add one article; an article with the same id is replaced."""
-        self.add_analyzed_document(document_of(analyze_article(article)))
+        self.add_analyzed_document(analyze_chunk([article])[0])
 
     def add_analyzed_document(self, document: dict[str, Any]) -> None:
         article_id = document["id"]

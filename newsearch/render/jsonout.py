@@ -25,12 +25,6 @@ __all__ = ["to_json", "to_json_lines", "to_plain"]
 _OPTIONS = orjson.OPT_NON_STR_KEYS
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return list(value)
-    raise TypeError
-
-
 def to_plain(value: Any) -> Any:
     """Dataclasses to dicts, spans to ``[start, end]`` pairs."""
     if isinstance(value, Span):
@@ -45,7 +39,7 @@ def to_plain(value: Any) -> Any:
 def to_json(value: Any, *, pretty: bool = False) -> bytes:
     """One JSON document for any newsearch value (results, article, stats)."""
     options = _OPTIONS | (orjson.OPT_INDENT_2 if pretty else 0)
-    return orjson.dumps(to_plain(value), option=options, default=_default)
+    return orjson.dumps(to_plain(value), option=options)
 
 
 def to_json_lines(results: SearchResults) -> Iterator[bytes]:
