@@ -19,7 +19,7 @@ import random
 import statistics
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import newsearch  # noqa: E402
 from newsearch.normalize import clean_text, fold_diacritics, to_new_tones, to_old_tones  # noqa: E402
 from systems import ALL_SYSTEMS, Doc, System, timed_search  # noqa: E402
+from newsearch.ranking import Ranking  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 QUERY_SET = ROOT / "bench" / "queries" / "sample_queries.json"
@@ -122,9 +123,24 @@ def fingerprint(system: str) -> str:
     return digest.hexdigest()[:10]
 
 
-def prepared(system_name: str, corpus: str, docs: list[Doc], workdir: Path, log) -> tuple[System, float | None]:
+def ranking_of(settings: str) -> Ranking:
+    """A Ranking with some knobs changed: "pair_weight=1,b=0.9,field_weights.title=2"."""
+    ranking = Ranking()
+    for item in filter(None, (s.strip() for s in settings.split(","))):
+        key, _, value = item.partition("=")
+        if key.startswith("field_weights."):
+            weights = {**ranking.field_weights, key.split(".", 1)[1]: float(value)}
+            ranking = replace(ranking, field_weights=weights)
+            continue
+        current = getattr(ranking, key)
+        parsed = value.lower() in ("1", "true", "yes") if isinstance(current, bool) else type(current)(value)
+        ranking = replace(ranking, **{key: parsed})
+    return ranking
+
+
+def prepared(system_name: str, corpus: str, docs: list[Doc], workdir: Path, log, ranking: Ranking | None = None) -> tuple[System, float | None]:
     """The system with ``docs`` indexed, reusing a cached index built by the same code."""
-    system: System = ALL_SYSTEMS[system_name]()
+    system: System = ALL_SYSTEMS[system_name](ranking=ranking) if system_name == "newsearch" else ALL_SYSTEMS[system_name]()
     path = workdir / f"{corpus}-{len(docs)}-{system_name}-{fingerprint(system_name)}"
     built = None
     if not (path / ".complete").exists():
@@ -137,9 +153,9 @@ def prepared(system_name: str, corpus: str, docs: list[Doc], workdir: Path, log)
     return system, built
 
 
-def run_known_item(system: System, queries: list[tuple[str, str]]) -> dict[str, Score]:
+def run_known_item(system: System, queries: list[tuple[str, str]], variants: tuple[str, ...] = VARIANTS) -> dict[str, Score]:
     scores = {}
-    for name in VARIANTS:
+    for name in variants:
         score = Score()
         for title, doc_id in queries:
             ids, ms = timed_search(system, variant(title, name))
@@ -186,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="3,000 baomoi articles instead of all")
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / ".work")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--ranking", default="", help='change ranking knobs of newsearch, e.g. "pair_weight=1,b=0.9"')
+    parser.add_argument("--variants", default=",".join(VARIANTS), help="which known-item variants to run")
+    parser.add_argument("--sets", default="dantri,baomoi,hand-made", help="which query sets to run")
     args = parser.parse_args(argv)
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
@@ -195,24 +214,28 @@ def main(argv: list[str] | None = None) -> int:
     build_times: dict[str, float] = {}
 
     corpora = [("dantri", args.data / "dantri-2653.jsonl.gz", None), ("baomoi", args.data / "baomoi-35k.jsonl.gz", 3000 if args.quick else None)]
+    ranking = ranking_of(args.ranking)
+    sets = {s.strip() for s in args.sets.split(",")}
     for corpus, path, limit in corpora:
+        if corpus not in sets:
+            continue
         if not path.exists():
             log(f"error: {path} not found; pass --data DIR (the folder holding the shared corpora)")
             return 2
         docs, queries = known_item_set(load_records(path, limit), args.per_corpus, args.seed)
         log(f"{corpus}: {len(docs):,} documents, {len(queries)} known-item queries")
         for name in systems:
-            system, built = prepared(name, corpus, docs, args.workdir, log)
+            system, built = prepared(name, corpus, docs, args.workdir, log, ranking)
             if built is not None:
                 build_times[f"{corpus}/{name}"] = built
-            for var, score in run_known_item(system, queries).items():
+            for var, score in run_known_item(system, queries, tuple(v.strip() for v in args.variants.split(","))).items():
                 rows.append((f"{corpus} known-item ({len(queries)})", var, name, score))
             system.close()
 
     query_set = json.loads(QUERY_SET.read_text(encoding="utf-8"))["queries"]
     docs = sample_docs()
-    for name in systems:
-        system, _ = prepared(name, "sample", docs, args.workdir, log)
+    for name in systems if "hand-made" in sets else ():
+        system, _ = prepared(name, "sample", docs, args.workdir, log, ranking)
         rows.append((f"hand-made ({len(query_set)})", "mixed", name, run_query_set(system, query_set)))
         system.close()
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterable, Protocol
 
 import newsearch
+from newsearch.ranking import Ranking
 from newsearch.ingest.records import RecordError, article_from_record
 
 
@@ -45,8 +46,9 @@ class System(Protocol):
 class Newsearch:
     name = "newsearch"
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, ranking: "Ranking | None" = None) -> None:
         self.workers = workers
+        self.ranking = ranking
         self._ix: newsearch.Index | None = None
         self._searcher: newsearch.Searcher | None = None
 
@@ -65,7 +67,7 @@ class Newsearch:
 
     def open(self, path: Path) -> None:
         self._ix = newsearch.open_index(path)
-        self._searcher = self._ix.searcher()
+        self._searcher = self._ix.searcher(self.ranking)
 
     def search(self, query: str, limit: int = 10) -> list[str]:
         assert self._searcher is not None
@@ -104,7 +106,7 @@ class WhooshStandard:
         from whoosh import index
 
         self._ix = index.open_dir(str(path))
-        self._searcher = self._ix.searcher()
+        self._searcher = self._ix.searcher(self.ranking)
 
     def search(self, query: str, limit: int = 10) -> list[str]:
         from whoosh import query as wq

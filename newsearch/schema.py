@@ -7,6 +7,9 @@ halves the postings to write). Each is indexed three ways:
   Syllables carry recall: a query's segmentation can differ from the document's.
 - ``<field>_word``: pyvi words of two or more syllables ("trí_tuệ"): they reward whole words.
 - ``<field>_fold``: syllables without diacritics: they serve queries typed without accents.
+- ``<field>_pair``: adjacent syllables as accent-free pairs ("tri_tue"): proximity and word-like
+  matches for every query, with or without accents, without phrase queries.
+``opening_pair`` holds the pairs of the article's opening (lead, else first paragraph).
 Title, lead and body are stored as they are, for display and snippets.
 """
 
@@ -18,7 +21,7 @@ from typing import Any
 import orjson
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-from .analysis import AnalyzedArticle, folded_analyzer, syllable_analyzer, word_analyzer
+from .analysis import AnalyzedArticle, folded_analyzer, pair_analyzer, syllable_analyzer, word_analyzer
 from .entities import entity_key
 from .models import Article
 from .normalize import fold_diacritics
@@ -35,7 +38,7 @@ __all__ = [
     "EARLIEST_DATE",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TEXT_FIELDS = ("title", "content")
 # Undated articles get this date so that a newest-first sort puts them last; date filters start
 # after it, so they never match a date range.
@@ -59,6 +62,8 @@ def build_schema() -> Schema:
         fields[name] = TEXT(analyzer=syllable_analyzer(), stored=name == "title")
         fields[f"{name}_word"] = TEXT(analyzer=word_analyzer())
         fields[f"{name}_fold"] = TEXT(analyzer=folded_analyzer())
+        fields[f"{name}_pair"] = TEXT(analyzer=pair_analyzer(), phrase=False)
+    fields["opening_pair"] = TEXT(analyzer=pair_analyzer(), phrase=False)
     return Schema(**fields)
 
 
@@ -102,9 +107,20 @@ def document_of(analyzed: AnalyzedArticle) -> dict[str, Any]:
         doc[name] = text
         doc[f"{name}_fold"] = text
         doc[f"{name}_word"] = words
+        doc[f"{name}_pair"] = text
+    doc["opening_pair"] = opening_of(article)
     doc["lead"], doc["body"] = article.lead, article.body
     doc["date"] = to_index_datetime(article.published) if article.published else UNDATED
     return doc
+
+
+OPENING_CHARS = 400
+
+
+def opening_of(article: Article) -> str:
+    """The article's opening: its lead, else its first paragraph (news puts the essence first)."""
+    text = article.lead or article.body.strip().split("\n", 1)[0]
+    return text[:OPENING_CHARS]
 
 
 def article_of(stored: dict[str, Any]) -> Article:

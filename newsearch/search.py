@@ -9,7 +9,7 @@ import threading
 import time
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ._damage import WHOOSH_ERRORS, corrupt_error
 from .errors import QueryError
@@ -135,10 +135,10 @@ class Searcher:
             raise corrupt_error(self._index.path, exc) from None
 
     def _run(self, parsed: ParsedQuery, strict: bool, limit: int, offset: int, by_date: bool) -> tuple[tuple[Hit, ...], int]:
-        whoosh_query = build_query(parsed, strict=strict, ranking=self._ranking)
+        searcher = self._whoosh_searcher()
+        whoosh_query = build_query(parsed, strict=strict, ranking=self._ranking, frequent=_frequent_terms(searcher, self._ranking))
         terms = match_terms(parsed)
         sort_args = {"sortedby": "date", "reverse": True} if by_date else {}
-        searcher = self._whoosh_searcher()
         collector = searcher.collector(limit=offset + limit, filter=filter_query(parsed), **sort_args)
         _disable_matcher_replacement(collector)
         searcher.search_with_collector(whoosh_query, collector)
@@ -146,6 +146,14 @@ class Searcher:
         page = list(results)[offset : offset + limit]
         hits = tuple(_hit(rank, hit, terms, by_date) for rank, hit in enumerate(page, start=offset + 1))
         return hits, len(results)
+
+
+def _frequent_terms(searcher: Any, ranking: Ranking) -> Callable[[str, str], bool] | None:
+    """Which terms appear in more than ``ranking.common_ratio`` of the articles."""
+    if ranking.common_ratio >= 1.0:
+        return None
+    limit = ranking.common_ratio * max(1, searcher.doc_count())
+    return lambda field, text: searcher.doc_frequency(field, text) > limit
 
 
 def _disable_matcher_replacement(collector: object) -> None:
