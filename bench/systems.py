@@ -106,7 +106,7 @@ class WhooshStandard:
         from whoosh import index
 
         self._ix = index.open_dir(str(path))
-        self._searcher = self._ix.searcher(self.ranking)
+        self._searcher = self._ix.searcher()
 
     def search(self, query: str, limit: int = 10) -> list[str]:
         from whoosh import query as wq
