@@ -12,7 +12,7 @@ import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Iterator, Optional
+from typing import Annotated, Iterable, Iterator, Optional
 
 import typer
 from rich.console import Console
@@ -42,12 +42,13 @@ from .errors import (
 from .index import Index, create_index, index_exists, open_index
 from .ingest import check_inputs, read_articles
 from .ingest.sources import count_records
-from .models import IndexReport, IngestProblem
+from .models import IndexReport, IngestProblem, SearchResults
 from .pipeline import default_workers
 from .query import parse_date_bound, parse_query, with_dates
 from .render.jsonout import to_json, to_json_lines
 from .render.terminal import render_article, render_results, render_stats
-from .search import SORTS
+from .schema import FACET_KINDS
+from .search import SORTS, Searcher
 
 app = typer.Typer(
     name="newsearch",
@@ -220,15 +221,28 @@ def _parse_date_option(value: Optional[str], *, end: bool, name: str) -> Optiona
         raise QueryError(f"{name} {exc}") from None
 
 
+def parse_facets(value: Optional[str]) -> tuple[str, ...]:
+    """"entity,month" → ("entity", "month"), checked against the known kinds."""
+    if not value:
+        return ()
+    kinds = tuple(dict.fromkeys(k.strip().lower() for k in value.split(",") if k.strip()))
+    unknown = [k for k in kinds if k not in FACET_KINDS]
+    if unknown:
+        raise QueryError(f"unknown facet '{unknown[0]}' in --facets; use any of: {', '.join(FACET_KINDS)}")
+    return kinds
+
+
 @app.command("search")
 def search_command(
-    query: Annotated[str, typer.Argument(help='The query, e.g. "trí tuệ nhân tạo", tri tue, "giá vàng" -USD, entity:"Hà Nội".')],
+    query: Annotated[str, typer.Argument(help='The query, e.g. "trí tuệ nhân tạo", tri tue, "giá vàng" -USD, entity:"Hà Nội"; - reads one query per line from stdin (JSON Lines out).')],
     index: IndexOption = Path(DEFAULT_INDEX),
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Hits per page.")] = 10,
     offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many hits.")] = 0,
     sort: Annotated[str, typer.Option("--sort", help="relevance or date (newest first).")] = "relevance",
     since: Annotated[Optional[str], typer.Option("--since", help="Only articles published on or after this date.")] = None,
     until: Annotated[Optional[str], typer.Option("--until", help="Only articles published on or before this date.")] = None,
+    facets: Annotated[Optional[str], typer.Option("--facets", help="Count over all hits: any of entity,category,source,month.")] = None,
+    no_collapse: Annotated[bool, typer.Option("--no-collapse", help="Show near-duplicate articles as separate hits.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
     as_jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON line per hit on stdout.")] = False,
 ) -> None:
@@ -236,15 +250,23 @@ def search_command(
     with errors(index):
         if sort not in SORTS:
             raise QueryError(f"unknown sort '{sort}'; use one of: {', '.join(SORTS)}")
-        parsed = with_dates(
-            parse_query(query),
-            _parse_date_option(since, end=False, name="--since"),
-            _parse_date_option(until, end=True, name="--until"),
-        )
+        dates = (_parse_date_option(since, end=False, name="--since"), _parse_date_option(until, end=True, name="--until"))
+        options = {"limit": limit, "offset": offset, "sort": sort, "collapse": not no_collapse, "facets": parse_facets(facets)}
+        if query == "-":
+            with _open_for_search(index) as ix, ix.searcher() as searcher:
+                run_query_stream(searcher, sys.stdin, dates, options)
+            return
+        parsed = with_dates(parse_query(query), *dates)
         if parsed.is_empty and not parsed.excluded:
             raise QueryError("the query is empty")
         with _open_for_search(index) as ix, ix.searcher() as searcher:
-            results = searcher.search(parsed, limit=limit, offset=offset, sort=sort)
+            results = searcher.search(parsed, **options)
+    _print_results(results, as_json=as_json, as_jsonl=as_jsonl)
+    if results.total == 0:
+        raise typer.Exit(EXIT_NO_HITS)
+
+
+def _print_results(results: SearchResults, *, as_json: bool, as_jsonl: bool) -> None:
     if as_json:
         sys.stdout.buffer.write(to_json(results) + b"\n")
     elif as_jsonl:
@@ -258,8 +280,49 @@ def search_command(
         err = stderr_console()
         for warning in results.warnings:
             err.print(f"note: {warning}", markup=False, highlight=False)
+
+
+def run_query_stream(searcher: Searcher, lines: Iterable[str], dates: tuple[Optional[datetime], Optional[datetime]], options: dict) -> None:
+    """One JSON object per input line: the results, or {"query", "error"} for a bad query."""
+    out = sys.stdout.buffer
+    for line in lines:
+        text = line.strip()
+        if not text:
+            continue
+        try:
+            parsed = with_dates(parse_query(text), *dates)
+            out.write(to_json(searcher.search(parsed, **options)) + b"\n")
+        except QueryError as exc:
+            out.write(to_json({"query": text, "error": str(exc)}) + b"\n")
+        out.flush()
+
+
+@app.command("related")
+def related_command(
+    article_id: Annotated[str, typer.Argument(metavar="ID", help="The article id, as shown in results.")],
+    index: IndexOption = Path(DEFAULT_INDEX),
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100, help="How many related articles.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+) -> None:
+    """The articles most similar to one article (its near-duplicates excluded)."""
+    with errors(index), open_index(index) as ix, ix.searcher() as searcher:
+        results = searcher.related(article_id, limit=limit)
+    _print_results(results, as_json=as_json, as_jsonl=False)
     if results.total == 0:
         raise typer.Exit(EXIT_NO_HITS)
+
+
+@app.command("shell")
+def shell_command(
+    index: IndexOption = Path(DEFAULT_INDEX),
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100, help="Hits per page.")] = 10,
+) -> None:
+    """Interactive search: type a query; :help lists the commands."""
+    from .shell import Shell
+
+    with errors(index), _open_for_search(index) as ix, ix.searcher() as searcher:
+        code = Shell(ix, searcher, stdout_console(), page_size=limit, plain=_plain(sys.stdout)).run(sys.stdin)
+    raise typer.Exit(code)
 
 
 # ---------------------------------------------------------------------------------------- show, stats

@@ -25,6 +25,7 @@ from .errors import (
     NewsearchError,
     SchemaVersionError,
 )
+from .duplicates import best_match
 from .models import Article, IndexReport, IndexStats
 from .schema import SCHEMA_VERSION, article_of, build_schema
 
@@ -174,6 +175,9 @@ class IndexWriter:
         self._writer = whoosh_writer
         self._reader = index.whoosh().reader()
         self._seen: set[str] = set()
+        # Band key → (id, cluster, signature) of the articles added in this session; those
+        # already committed are found through the index's own dup_bands postings.
+        self._session_bands: dict[str, list[tuple[str, str, bytes]]] = {}
         self._started = time.perf_counter()
         self.report = IndexReport()
 
@@ -206,7 +210,32 @@ class IndexWriter:
         else:
             self.report.added += 1
         self._seen.add(article_id)
+        document["cluster"] = self._cluster_of(article_id, document.get("dup_sig") or b"", document.get("dup_bands", ""))
         self._writer.update_document(**document)
+
+    def _cluster_of(self, article_id: str, sig: bytes, bands: str) -> str:
+        """The cluster of the most similar earlier article (a near-duplicate), else the article's own id."""
+        if not sig:
+            return article_id
+        keys = bands.split()
+        candidates: dict[str, tuple[str, bytes]] = {}
+        for key in keys:
+            for other_id, cluster, other_sig in self._session_bands.get(key, ()):
+                candidates[other_id] = (cluster, other_sig)
+            for stored in self._committed_with_band(key):
+                candidates.setdefault(stored["id"], (stored.get("cluster") or stored["id"], stored.get("dup_sig") or b""))
+        candidates.pop(article_id, None)  # an article replacing itself is not its own duplicate
+        cluster = best_match(sig, ((c, s) for c, s in candidates.values() if s)) or article_id
+        for key in keys:
+            self._session_bands.setdefault(key, []).append((article_id, cluster, sig))
+        return cluster
+
+    def _committed_with_band(self, key: str) -> Iterable[dict[str, Any]]:
+        if ("dup_bands", key) not in self._reader:
+            return
+        for docnum in self._reader.postings("dup_bands", key).all_ids():
+            if not self._reader.is_deleted(docnum):
+                yield self._reader.stored_fields(docnum)
 
     def add_many(
         self,

@@ -82,6 +82,7 @@ class Hit:
     author: str
     entities: tuple[str, ...]
     snippets: tuple[Snippet, ...]
+    similar: tuple[str, ...] = ()  # ids of near-duplicates that matched too, collapsed under this hit
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,10 @@ class SearchResults:
     relaxed: bool = False
     warnings: tuple[str, ...] = ()
     suggestion: str | None = None  # "did you mean": the query with accents restored or a typo fixed
+    collapsed: int = 0  # matching near-duplicates hidden under the hits (see Hit.similar)
+    # Requested facets over every matching article: kind → ((value, count), ...), most frequent
+    # first (months: in time order).
+    facets: dict[str, tuple[tuple[str, int], ...]] | None = None
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from math import log
-from typing import Callable, Sequence
+import heapq
+from collections import Counter
+from typing import Any, Callable, Sequence
 
 from whoosh import query as wq
 from whoosh.scoring import BM25F
@@ -20,11 +22,12 @@ from .analysis import folded_term, syllable_pairs, syllable_term, word_term
 from .entities import entity_key
 from .highlight import MatchTerms
 from .normalize import fold_diacritics, has_diacritics
+from .models import Article
 from .query import ParsedQuery, QueryTerm
 from .schema import EARLIEST_DATE, TEXT_FIELDS, keyword_value, to_index_datetime
 from .segment import SYLLABLE_PATTERN, segment
 
-__all__ = ["Ranking", "DEFAULT_RANKING", "build_query", "filter_query", "match_terms", "clause_count"]
+__all__ = ["Ranking", "DEFAULT_RANKING", "build_query", "filter_query", "match_terms", "clause_count", "related_query"]
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,22 @@ def build_query(
     positive: wq.Query = wq.Every() if not groups else groups[0] if len(groups) == 1 else WideOr(groups)
     excluded = [c for term in parsed.excluded for c in _item_clauses(term, ranking, accented)]
     return wq.AndNot(positive, WideOr(excluded)) if excluded else positive
+
+
+def related_query(searcher: Any, article: Article, r: Ranking = DEFAULT_RANKING, max_terms: int = 40) -> wq.Query:
+    """What "more like this" searches for: the article's most distinctive syllable pairs (tf·idf,
+    leaving out pairs no other article has and the most common ones) and its entities."""
+    total = max(1, searcher.doc_count())
+    counts = Counter(syllable_pairs("\n".join((article.title, article.lead, article.body))))
+    weighted = []
+    for pair, tf in counts.items():
+        df = searcher.doc_frequency("content_pair", pair)
+        if 1 < df <= r.common_ratio * total:
+            weighted.append((tf * log(total / df), pair))
+    top = heapq.nlargest(max_terms, weighted)
+    clauses: list[wq.Query] = [wq.Term("content_pair", pair, boost=weight / top[0][0]) for weight, pair in top]
+    clauses += [wq.Term("entities", entity_key(e)) for e in dict.fromkeys(article.entities)]
+    return WideOr(clauses) if clauses else wq.NullQuery
 
 
 def filter_query(parsed: ParsedQuery) -> wq.Query | None:

@@ -19,9 +19,11 @@ from datetime import datetime, timezone
 from typing import Any
 
 import orjson
-from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from .analysis import AnalyzedArticle, folded_analyzer, pair_analyzer, syllable_analyzer, word_analyzer
+from .duplicates import band_keys, signature
 from .entities import entity_key
 from .models import Article
 from .normalize import fold_diacritics
@@ -36,9 +38,11 @@ __all__ = [
     "to_index_datetime",
     "UNDATED",
     "EARLIEST_DATE",
+    "FACET_KINDS",
+    "facets_of",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 TEXT_FIELDS = ("title", "content")
 # Undated articles get this date so that a newest-first sort puts them last; date filters start
 # after it, so they never match a date range.
@@ -57,6 +61,13 @@ def build_schema() -> Schema:
         "meta": STORED(),
         "lead": STORED(),
         "body": STORED(),
+        # Near-duplicates (newsearch.duplicates): MinHash signature, its LSH band keys, and the
+        # cluster (the id of the first article of the story) that results collapse on.
+        "dup_sig": STORED(),
+        "dup_bands": KEYWORD(),
+        "cluster": ID(stored=True, sortable=True),
+        # Facet values of each article in one column: quick to read for thousands of hits.
+        "facet_values": COLUMN(VarBytesColumn()),
     }
     for name in TEXT_FIELDS:
         fields[name] = TEXT(analyzer=syllable_analyzer(), stored=name == "title")
@@ -109,12 +120,34 @@ def document_of(analyzed: AnalyzedArticle) -> dict[str, Any]:
         doc[f"{name}_word"] = words
         doc[f"{name}_pair"] = text
     doc["opening_pair"] = opening_of(article)
+    sig = signature(content)
+    doc["dup_sig"], doc["dup_bands"] = (sig, " ".join(band_keys(sig))) if sig else (b"", "")
+    doc["cluster"] = article.id  # the writer puts it in an earlier article's cluster if it has one
+    doc["facet_values"] = facet_values_of(article, analyzed.entities)
     doc["lead"], doc["body"] = article.lead, article.body
     doc["date"] = to_index_datetime(article.published) if article.published else UNDATED
     return doc
 
 
 OPENING_CHARS = 400
+FACET_KINDS = ("entity", "category", "source", "month")
+
+
+def facet_values_of(article: Article, entities: tuple[str, ...]) -> bytes:
+    """[category, source, month, entities] as compact JSON, for the ``facet_values`` column."""
+    month = article.published.strftime("%Y-%m") if article.published else ""
+    return orjson.dumps([article.category, article.source, month, list(dict.fromkeys(entities))])
+
+
+def facets_of(raw: bytes) -> dict[str, list[str]]:
+    """The facet values of one article, by facet kind."""
+    if not raw:
+        return {kind: [] for kind in FACET_KINDS}
+    category, source, month, entities = orjson.loads(raw)
+    return {"entity": entities, "category": [category] if category else [], "source": [source] if source else [],
+            "month": [month] if month else []}
+
+
 
 
 def opening_of(article: Article) -> str:

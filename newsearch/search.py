@@ -7,18 +7,32 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import replace
+from collections import Counter
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from whoosh import query as wq
+from whoosh.collectors import FilterCollector
 
 from ._damage import WHOOSH_ERRORS, corrupt_error
-from .errors import QueryError
+from .collect import ClusterCollector
+from .errors import ArticleNotFoundError, QueryError
 from .highlight import MatchTerms, make_snippets
 from .models import Hit, SearchResults
 from .query import ParsedQuery, parse_query, with_dates
-from .ranking import DEFAULT_RANKING, Ranking, build_query, clause_count, filter_query, is_accented, match_terms
+from .ranking import (
+    DEFAULT_RANKING,
+    Ranking,
+    build_query,
+    clause_count,
+    filter_query,
+    is_accented,
+    match_terms,
+    related_query,
+)
 from .suggest import suggest_query, vocabulary_for
-from .schema import article_of
+from .schema import FACET_KINDS, article_of, facets_of
 
 if TYPE_CHECKING:
     from .index import Index
@@ -77,45 +91,54 @@ class Searcher:
         sort: str = "relevance",
         since: datetime | None = None,
         until: datetime | None = None,
+        collapse: bool = True,
+        facets: Sequence[str] = (),
     ) -> SearchResults:
-        """Search; ``since``/``until`` narrow any date range written in the query itself."""
+        """Search; ``since``/``until`` narrow any date range written in the query itself.
+
+        ``collapse`` shows one hit per story (near-duplicates listed in ``Hit.similar``);
+        ``facets`` (entity, category, source, month) are counted over every matching article."""
         started = time.perf_counter()
         if sort not in SORTS:
             raise QueryError(f"unknown sort '{sort}'; use one of: {', '.join(SORTS)}")
         if not 0 < limit <= MAX_LIMIT or offset < 0:
             raise QueryError(f"limit must be between 1 and {MAX_LIMIT} and offset at least 0")
+        unknown = [f for f in facets if f not in FACET_KINDS]
+        if unknown:
+            raise QueryError(f"unknown facet '{unknown[0]}'; use any of: {', '.join(FACET_KINDS)}")
         parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
         if since or until:
             parsed = with_dates(parsed, since, until)
         warnings = list(parsed.warnings)
         if parsed.is_empty and not parsed.excluded:
             warnings.append("the query has no words to search for")
-            return SearchResults(parsed.text, 0, _ms(started), (), offset, limit, sort, False, tuple(warnings), None)
-        hits, total, relaxed = self._ranked(parsed, limit, offset, sort == "date" or not parsed.has_terms, warnings)
-        suggestion = self._suggestion(parsed, relaxed or total == 0)
-        if total == 0 and suggestion:
+            return SearchResults(parsed.text, 0, _ms(started), (), offset, limit, sort, False, tuple(warnings), None,
+                                 facets={f: () for f in facets} if facets else None)
+        request = _Request(limit, offset, sort == "date" or not parsed.has_terms, collapse, tuple(facets))
+        page, relaxed = self._ranked(parsed, request, warnings)
+        suggestion = self._suggestion(parsed, relaxed or page.total == 0)
+        if page.total == 0 and suggestion:
             corrected = replace(parse_query(suggestion), entities=parsed.entities, categories=parsed.categories,
                                 sources=parsed.sources, since=parsed.since, until=parsed.until)
-            hits, total, relaxed = self._ranked(corrected, limit, offset, sort == "date", warnings)
-            if total:
+            page, relaxed = self._ranked(corrected, replace(request, by_date=sort == "date"), warnings)
+            if page.total:
                 warnings.append(f"nothing matched “{parsed.text}”; showing results for “{suggestion}”")
         return SearchResults(
-            parsed.text, total, _ms(started), hits, offset, limit, sort, relaxed, tuple(warnings), suggestion
+            parsed.text, page.total, _ms(started), page.hits, offset, limit, sort, relaxed, tuple(warnings), suggestion,
+            collapsed=page.collapsed, facets=page.facets,
         )
 
-    def _ranked(
-        self, parsed: ParsedQuery, limit: int, offset: int, by_date: bool, warnings: list[str]
-    ) -> tuple[tuple[Hit, ...], int, bool]:
+    def _ranked(self, parsed: ParsedQuery, request: "_Request", warnings: list[str]) -> tuple["_Page", bool]:
         """All the words first for short queries; ranked by how much matches when none has all."""
         clauses = clause_count(parsed, self._ranking)
         strict = clauses <= self._ranking.strict_max_clauses
-        hits, total = self._run_safely(parsed, strict, limit, offset, by_date)
-        if total == 0 and strict and clauses > 1:
-            hits, total = self._run_safely(parsed, False, limit, offset, by_date)
-            if total:
+        page = self._run_safely(parsed, strict, request)
+        if page.total == 0 and strict and clauses > 1:
+            page = self._run_safely(parsed, False, request)
+            if page.total:
                 warnings.append("no article has all the words; showing articles with some of them")
-                return hits, total, True
-        return hits, total, False
+                return page, True
+        return page, False
 
     def _suggestion(self, parsed: ParsedQuery, weak_results: bool) -> str | None:
         """Offer a corrected query when accents are missing, or results are weak (a typo?)."""
@@ -128,24 +151,92 @@ class Searcher:
         except WHOOSH_ERRORS as exc:
             raise corrupt_error(self._index.path, exc) from None
 
-    def _run_safely(self, *args: Any) -> tuple[tuple[Hit, ...], int]:
+    def _run_safely(self, parsed: ParsedQuery, strict: bool, request: "_Request") -> "_Page":
         try:
-            return self._run(*args)
+            return self._run(parsed, strict, request)
         except WHOOSH_ERRORS as exc:
             raise corrupt_error(self._index.path, exc) from None
 
-    def _run(self, parsed: ParsedQuery, strict: bool, limit: int, offset: int, by_date: bool) -> tuple[tuple[Hit, ...], int]:
+    def _run(self, parsed: ParsedQuery, strict: bool, request: "_Request") -> "_Page":
         searcher = self._whoosh_searcher()
         whoosh_query = build_query(parsed, strict=strict, ranking=self._ranking, frequent=_frequent_terms(searcher, self._ranking))
         terms = match_terms(parsed)
-        sort_args = {"sortedby": "date", "reverse": True} if by_date else {}
-        collector = searcher.collector(limit=offset + limit, filter=filter_query(parsed), **sort_args)
-        _disable_matcher_replacement(collector)
+        sort_args = {"sortedby": "date", "reverse": True} if request.by_date else {}
+        top = searcher.collector(limit=request.offset + request.limit, **sort_args)
+        _disable_matcher_replacement(top)
+        clusters = ClusterCollector(top, collapse=request.collapse)
+        conditions = filter_query(parsed)
+        collector = FilterCollector(clusters, conditions, None) if conditions is not None else clusters
         searcher.search_with_collector(whoosh_query, collector)
-        results = collector.results()
-        page = list(results)[offset : offset + limit]
-        hits = tuple(_hit(rank, hit, terms, by_date) for rank, hit in enumerate(page, start=offset + 1))
-        return hits, len(results)
+        page = list(top.results())[request.offset : request.offset + request.limit]
+        hits = tuple(
+            _hit(rank, hit, terms, request.by_date, _ids(searcher, clusters.similar_to(hit.docnum)) if request.collapse else ())
+            for rank, hit in enumerate(page, start=request.offset + 1)
+        )
+        facets = count_facets(searcher, clusters.all_docnums(), request.facets) if request.facets else None
+        return _Page(hits, clusters.total, clusters.matched - clusters.total, facets)
+
+    def related(self, article_id: str, *, limit: int = 5) -> SearchResults:
+        """The articles most similar to this one (near-duplicates of it excluded)."""
+        started = time.perf_counter()
+        if not 0 < limit <= MAX_LIMIT:
+            raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
+        try:
+            searcher = self._whoosh_searcher()
+            docnum = searcher.document_number(id=article_id)
+            if docnum is None:
+                raise ArticleNotFoundError(article_id)
+            stored = searcher.stored_fields(docnum)
+            article = article_of(stored)
+            whoosh_query = related_query(searcher, article, self._ranking)
+            top = searcher.collector(limit=limit + 1)
+            _disable_matcher_replacement(top)
+            clusters = ClusterCollector(top, collapse=True)
+            own_cluster = stored.get("cluster") or article_id
+            exclude = wq.Or([wq.Term("id", article_id), wq.Term("cluster", own_cluster)])
+            searcher.search_with_collector(whoosh_query, FilterCollector(clusters, None, exclude))
+            found = list(top.results())[:limit]
+            terms = MatchTerms(frozenset(), frozenset())
+            hits = tuple(_hit(rank, hit, terms, False, _ids(searcher, clusters.similar_to(hit.docnum)))
+                         for rank, hit in enumerate(found, start=1))
+        except WHOOSH_ERRORS as exc:
+            raise corrupt_error(self._index.path, exc) from None
+        return SearchResults(f"related:{article_id}", len(hits), _ms(started), hits, 0, limit)
+
+
+@dataclass(frozen=True)
+class _Request:
+    limit: int
+    offset: int
+    by_date: bool
+    collapse: bool
+    facets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Page:
+    hits: tuple[Hit, ...]
+    total: int
+    collapsed: int
+    facets: dict[str, tuple[tuple[str, int], ...]] | None
+
+
+def _ids(searcher: Any, docnums: list[int]) -> tuple[str, ...]:
+    return tuple(searcher.stored_fields(d)["id"] for d in docnums)
+
+
+def count_facets(searcher: Any, docnums: list[int], kinds: Sequence[str], top: int = 10) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Facet counts over these articles: the ``top`` most frequent values, months all in order."""
+    column = searcher.reader().column_reader("facet_values") if searcher.reader().has_column("facet_values") else None
+    counters: dict[str, Counter[str]] = {kind: Counter() for kind in kinds}
+    for docnum in docnums:
+        values = facets_of(column[docnum] if column is not None else b"")
+        for kind in kinds:
+            counters[kind].update(values[kind])
+    return {
+        kind: tuple(sorted(counter.items())) if kind == "month" else tuple(counter.most_common(top))
+        for kind, counter in counters.items()
+    }
 
 
 def _frequent_terms(searcher: Any, ranking: Ranking) -> Callable[[str, str], bool] | None:
@@ -169,7 +260,7 @@ def _disable_matcher_replacement(collector: object) -> None:
         collector = getattr(collector, "child", None)
 
 
-def _hit(rank: int, whoosh_hit: object, terms: MatchTerms, by_date: bool) -> Hit:
+def _hit(rank: int, whoosh_hit: object, terms: MatchTerms, by_date: bool, similar: tuple[str, ...] = ()) -> Hit:
     """Copy what a hit needs out of Whoosh; a date-sorted hit has no relevance score (0.0)."""
     stored = whoosh_hit.fields()  # type: ignore[attr-defined]
     article = article_of(stored)
@@ -186,6 +277,7 @@ def _hit(rank: int, whoosh_hit: object, terms: MatchTerms, by_date: bool) -> Hit
         author=article.author,
         entities=article.entities,
         snippets=make_snippets({"title": article.title, "lead": article.lead, "body": article.body}, terms),
+        similar=similar,
     )
 
 

@@ -159,3 +159,51 @@ def test_progress_bar_on_a_terminal(tmp_path):
         report = run_indexing(ix, [str(SAMPLE / "baomoi-100.jsonl.gz")], console, wait=0)
     assert report.added == 100
     assert "indexed 100 articles" in buffer.getvalue()
+
+
+def test_facets_in_json_match_a_brute_force_count(runner, cli_index):
+    import collections
+
+    import newsearch
+
+    result = run(runner, "search", "bóng đá", "--index", cli_index, "--facets", "entity,month", "--json")
+    assert result.exit_code == 0, result.output
+    data = orjson.loads(result.stdout_bytes)
+    every = run(runner, "search", "bóng đá", "--index", cli_index, "--json", "--no-collapse", "-n", "1000")
+    ids = [h["id"] for h in orjson.loads(every.stdout_bytes)["hits"]]
+    months, entities = collections.Counter(), collections.Counter()
+    with newsearch.open_index(cli_index) as ix:
+        for article_id in ids:
+            article = ix.get(article_id)
+            months.update([article.published.strftime("%Y-%m")] if article.published else [])
+            entities.update(list(dict.fromkeys(article.entities)))
+    assert {m: n for m, n in data["facets"]["month"]} == dict(months)
+    assert all(entities[name] == n for name, n in data["facets"]["entity"])
+    assert set(data["facets"]) == {"entity", "month"}
+
+
+def test_unknown_facet_is_one_line(runner, cli_index):
+    result = run(runner, "search", "bóng đá", "--index", cli_index, "--facets", "entity,colour")
+    assert result.exit_code == 2
+    assert "unknown facet 'colour'" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_queries_from_stdin_give_one_json_line_each(runner, cli_index):
+    result = runner.invoke(app, ["search", "-", "--index", str(cli_index), "-n", "2"],
+                           input="trí tuệ nhân tạo\n\nhà nội\nsince:31/02/2024\nzzzzqqq\n")
+    assert result.exit_code == 0, result.output
+    lines = [orjson.loads(line) for line in result.stdout_bytes.splitlines()]
+    assert [line["query"] for line in lines] == ["trí tuệ nhân tạo", "hà nội", "since:31/02/2024", "zzzzqqq"]
+    assert lines[0]["hits"] and len(lines[0]["hits"]) <= 2
+    assert "error" in lines[2] and lines[3]["total"] == 0
+
+
+def test_related_command(runner, cli_index):
+    found = orjson.loads(run(runner, "search", "trí tuệ nhân tạo", "--index", cli_index, "--json").stdout_bytes)
+    seed = found["hits"][0]["id"]
+    result = run(runner, "related", seed, "--index", cli_index, "--json")
+    assert result.exit_code == 0, result.output
+    hits = orjson.loads(result.stdout_bytes)["hits"]
+    assert 0 < len(hits) <= 5 and seed not in [h["id"] for h in hits]
+    missing = run(runner, "related", "no-such-id", "--index", cli_index)
+    assert missing.exit_code == 2 and "no-such-id" in missing.stderr

@@ -121,3 +121,47 @@ def test_bad_arguments(sample_index, bad):
 def test_odd_queries_never_crash(sample_index, query):
     results = sample_index.searcher().search(query)
     assert results.total >= 0
+
+
+def _brute_force_facets(ix, ids):
+    from collections import Counter
+
+    counts = {"entity": Counter(), "category": Counter(), "source": Counter(), "month": Counter()}
+    for article_id in ids:
+        article = ix.get(article_id)
+        counts["entity"].update(list(dict.fromkeys(article.entities)))
+        counts["category"].update([article.category] if article.category else [])
+        counts["source"].update([article.source] if article.source else [])
+        counts["month"].update([article.published.strftime("%Y-%m")] if article.published else [])
+    return counts
+
+
+@pytest.mark.parametrize("query", ["bóng đá", "hà nội", "covid"])
+def test_facets_equal_a_brute_force_count(sample_index, query):
+    searcher = sample_index.searcher()
+    results = searcher.search(query, limit=5, facets=["entity", "category", "source", "month"])
+    everything = searcher.search(query, limit=1000, collapse=False)
+    assert results.total > 0
+    expected = _brute_force_facets(sample_index, [h.id for h in everything.hits])
+    assert dict(results.facets["category"]) == dict(expected["category"])
+    assert dict(results.facets["source"]) == dict(expected["source"])
+    assert results.facets["month"] == tuple(sorted(expected["month"].items()))
+    top = results.facets["entity"]
+    assert len(top) == min(10, len(expected["entity"]))
+    assert all(expected["entity"][name] == n for name, n in top)
+    assert [n for _, n in top] == sorted((n for n in expected["entity"].values()), reverse=True)[: len(top)]
+
+
+def test_unknown_facet_is_a_query_error(sample_index):
+    with pytest.raises(newsearch.QueryError):
+        sample_index.searcher().search("bóng đá", facets=["colour"])
+
+
+def test_related_articles_share_the_topic(sample_index):
+    searcher = sample_index.searcher()
+    seed = searcher.search("trí tuệ nhân tạo").hits[0]
+    related = searcher.related(seed.id)
+    assert 0 < len(related.hits) <= 5
+    assert seed.id not in [h.id for h in related.hits]
+    with pytest.raises(newsearch.ArticleNotFoundError):
+        searcher.related("no-such-id")

@@ -3,10 +3,15 @@
 Schema of a search (``to_json(results)``)::
 
     {"query": str, "total": int, "took_ms": float, "offset": int, "limit": int, "sort": str,
-     "relaxed": bool, "warnings": [str],
+     "relaxed": bool, "warnings": [str], "suggestion": str | null, "collapsed": int,
+     "facets": {"entity" | "category" | "source" | "month": [[value, count], ...]} | null,
      "hits": [{"rank", "score", "id", "title", "url", "published" (ISO 8601 with offset or null),
                "category", "source", "author", "entities": [str],
-               "snippets": [{"field", "text", "spans": [[start, end], ...]}]}]}
+               "snippets": [{"field", "text", "spans": [[start, end], ...]}],
+               "similar": [id, ...]}]}
+
+``total`` counts stories when near-duplicates are collapsed (the default), articles otherwise;
+``collapsed`` is how many matching near-duplicates are hidden under the hits' ``similar``.
 
 Spans are ``[start, end)`` character offsets into the snippet's ``text``.
 """

@@ -10,14 +10,16 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from ..highlight import MatchTerms, find_spans
 from ..models import Article, Hit, IndexStats, SearchResults, Snippet
 
-__all__ = ["render_results", "render_article", "render_stats", "format_date", "snippet_text"]
+__all__ = ["render_results", "render_article", "render_stats", "render_facets", "format_date", "snippet_text"]
 
 MATCH_STYLE = "bold yellow"
 TITLE_STYLE = "bold"
 DIM = "dim"
 MAX_ENTITIES = 6
+MAX_SIMILAR_IDS = 3
 
 
 def format_date(moment: datetime | None) -> str:
@@ -86,13 +88,17 @@ def render_hit(hit: Hit, *, plain: bool) -> RenderableType:
         body = Text("     ")
         body.append_text(snippet_text(snippet, plain=plain))
         lines.append(body)
+    if hit.similar:
+        ids = ", ".join(hit.similar[:MAX_SIMILAR_IDS]) + (", …" if len(hit.similar) > MAX_SIMILAR_IDS else "")
+        lines.append(_styled(f"     +{len(hit.similar)} similar: {ids}", DIM, plain))
     return Group(*lines, Text(""))
 
 
 def results_header(results: SearchResults, *, plain: bool) -> Text:
     shown = f"{results.offset + 1}–{results.offset + len(results.hits)} of " if results.hits else ""
     noun = "article" if results.total == 1 else "articles"
-    header = f"{shown}{results.total} {noun} for “{results.query}” ({results.took_ms:.0f} ms)"
+    collapsed = f", {results.collapsed} near-duplicates collapsed" if results.collapsed else ""
+    header = f"{shown}{results.total} {noun} for “{results.query}” ({results.took_ms:.0f} ms{collapsed})"
     return _styled(header, DIM, plain)
 
 
@@ -104,11 +110,39 @@ def render_results(results: SearchResults, *, plain: bool) -> RenderableType:
         parts.append(line)
     parts.append(Text(""))
     parts += [render_hit(hit, plain=plain) for hit in results.hits]
+    if results.facets:
+        parts.append(render_facets(results.facets, plain=plain))
     return Group(*parts)
 
 
-def render_article(article: Article, *, plain: bool) -> RenderableType:
-    parts: list[RenderableType] = [_styled(article.headline, TITLE_STYLE, plain)]
+FACET_TITLES = {"entity": "Entities", "category": "Categories", "source": "Sources", "month": "Articles per month"}
+
+
+def render_facets(facets: dict[str, tuple[tuple[str, int], ...]], *, plain: bool) -> RenderableType:
+    """Each facet as one line of "value (count)" pairs over every matching article."""
+    lines: list[Text] = []
+    for kind, counts in facets.items():
+        line = _styled(f"{FACET_TITLES.get(kind, kind)}: ", "bold", plain)
+        line.append(", ".join(f"{value} ({count})" for value, count in counts) or "none")
+        lines.append(line)
+    return Group(*lines, Text(""))
+
+
+def _marked(text: str, terms: MatchTerms | None, style: str, plain: bool) -> Text:
+    """A text with the matched words highlighted (when ``terms`` is given)."""
+    if terms is None:
+        return _styled(text, style, plain)
+    marked = snippet_text(Snippet("", text, tuple(find_spans(text, terms))), plain=plain)
+    if not plain and style:
+        marked.stylize(style, 0, len(text))
+        for span in find_spans(text, terms):
+            marked.stylize(MATCH_STYLE, span.start, span.end)
+    return marked
+
+
+def render_article(article: Article, *, plain: bool, terms: MatchTerms | None = None) -> RenderableType:
+    """The whole article; ``terms`` highlights the words a query matched."""
+    parts: list[RenderableType] = [_marked(article.headline, terms, TITLE_STYLE, plain)]
     meta = [p for p in (format_date(article.published), article.author, article.source, article.category) if p]
     parts.append(_styled(" · ".join(meta + [f"id {article.id}"]), DIM, plain))
     if article.url:
@@ -117,12 +151,12 @@ def render_article(article: Article, *, plain: bool) -> RenderableType:
         parts.append(_styled("Entities: " + ", ".join(article.entities), "cyan", plain))
     parts.append(Text(""))
     if article.lead:
-        parts += [_styled(article.lead, TITLE_STYLE, plain), Text("")]
+        parts += [_marked(article.lead, terms, TITLE_STYLE, plain), Text("")]
     if article.caption:
-        parts += [_styled(article.caption, "italic", plain), Text("")]
+        parts += [_marked(article.caption, terms, "italic", plain), Text("")]
     for paragraph in article.body.split("\n"):
         if paragraph.strip():
-            parts += [Text(paragraph), Text("")]
+            parts += [_marked(paragraph, terms, "", plain), Text("")]
     if article.credit:
         parts.append(_styled(f"Ảnh: {article.credit}", DIM, plain))
     return Group(*parts)
