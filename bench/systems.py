@@ -72,7 +72,7 @@ class Newsearch:
     def search(self, query: str, limit: int = 10) -> list[str]:
         assert self._searcher is not None
         try:
-            return [hit.id for hit in self._searcher.search(query, limit=limit)]
+            return [hit.id for hit in self._searcher.search(query, limit=limit, collapse=False)]
         except newsearch.QueryError:
             return []
 

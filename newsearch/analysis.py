@@ -1,9 +1,9 @@
-"""Text analysis: the Whoosh analyzers of each field kind, and the per-article analysis (pyvi words
-and entities) that happens once, before a document reaches Whoosh.
+"""Text analysis: the terms of each field kind, and the per-article analysis (pyvi words and
+entities), all done before a document reaches Whoosh.
 
-Whoosh pickles analyzers into the index, so these classes keep a stable import path and hold no
-model state. pyvi runs outside Whoosh: its words are handed over as pre-normalised terms, so the
-expensive part can run anywhere (another process, later another machine).
+Every field's terms are made here, in the worker processes, and handed to Whoosh as
+space-separated text that its analyzer only splits: the expensive parts can run anywhere (another
+process, later another machine), and the index stores no custom analyzer class.
 """
 
 from __future__ import annotations
@@ -11,27 +11,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator
 
-from whoosh.analysis import Filter, RegexTokenizer, Token, Tokenizer
-from whoosh.analysis.analyzers import CompositeAnalyzer
+from whoosh.analysis import RegexTokenizer
 
 from .entities import entity_key, extract_entities
 from .models import Article
 from .normalize import fold_diacritics, index_form
-from .segment import SYLLABLE_PATTERN, Word, segment
+from .segment import SYLLABLE_PATTERN, segment
 
 __all__ = [
     "AnalyzedArticle",
     "analyze_article",
-    "syllable_analyzer",
-    "folded_analyzer",
-    "word_analyzer",
-    "pair_analyzer",
+    "term_analyzer",
+    "syllable_text",
+    "folded_text",
+    "pair_text",
     "syllable_pairs",
     "syllable_term",
     "folded_term",
-    "word_term",
 ]
 
 
@@ -47,43 +44,14 @@ def folded_term(syllable: str) -> str:
     return fold_diacritics(syllable_term(syllable))
 
 
-def word_term(word: str) -> str:
-    """Index form of a pyvi word: its syllables' index forms joined by "_"."""
-    return "_".join(syllable_term(s) for s in SYLLABLE_PATTERN.findall(word))
+def syllable_text(text: str) -> str:
+    """The syllables of a text in index form, space-separated (what the syllable fields index)."""
+    return " ".join(syllable_term(s) for s in SYLLABLE_PATTERN.findall(text))
 
 
-class SyllableFilter(Filter):
-    """Lower-case and put tones in the modern place ("Hoà" → "hòa")."""
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        for token in tokens:
-            token.text = syllable_term(token.text)
-            yield token
-
-
-class FoldFilter(Filter):
-    """Lower-case and strip every diacritic ("Đà Nẵng" → "da nang")."""
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        for token in tokens:
-            token.text = folded_term(token.text)
-            yield token
-
-
-_SYLLABLE_REGEX = SYLLABLE_PATTERN.pattern
-
-
-def syllable_analyzer() -> CompositeAnalyzer:
-    return RegexTokenizer(_SYLLABLE_REGEX) | SyllableFilter()
-
-
-def folded_analyzer() -> CompositeAnalyzer:
-    return RegexTokenizer(_SYLLABLE_REGEX) | FoldFilter()
-
-
-def word_analyzer() -> RegexTokenizer:
-    """Word fields receive space-separated, already normalised terms ("trí_tuệ nhân_tạo")."""
-    return RegexTokenizer(r"[^ ]+")
+def folded_text(text: str) -> str:
+    """The syllables of a text without accents, space-separated (the ``*_fold`` fields)."""
+    return " ".join(folded_term(s) for s in SYLLABLE_PATTERN.findall(text))
 
 
 # Two syllables form a pair when only spaces (or a hyphen) separate them on one line: a comma, a
@@ -105,24 +73,15 @@ def syllable_pairs(text: str) -> list[str]:
     ]
 
 
-class PairTokenizer(Tokenizer):
-    """Yields :func:`syllable_pairs` of the text, for the ``*_pair`` fields."""
-
-    def __call__(  # type: ignore[override]
-        self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
-        removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
-        mode: str = "", **kwargs: object,
-    ) -> Iterator[Token]:
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for offset, pair in enumerate(syllable_pairs(value) if tokenize else [value]):
-            token.text, token.boost, token.stopped = pair, 1.0, False
-            if positions:
-                token.pos = start_pos + offset
-            yield token
+def pair_text(text: str) -> str:
+    return " ".join(syllable_pairs(text))
 
 
-def pair_analyzer() -> PairTokenizer:
-    return PairTokenizer()
+def term_analyzer() -> RegexTokenizer:
+    """Every text field receives its terms already made (space-separated, by the functions above,
+    in the analysis worker processes): the Whoosh writer, the one serial step of indexing, only
+    splits them."""
+    return RegexTokenizer(r"[^ ]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,9 +89,6 @@ class AnalyzedArticle:
     """An article plus what pyvi found in it: word terms per text field and entities."""
 
     article: Article
-    title_words: str
-    lead_words: str
-    body_words: str
     entities: tuple[str, ...]
 
     @property
@@ -140,14 +96,8 @@ class AnalyzedArticle:
         return list(dict.fromkeys(entity_key(e) for e in self.entities))
 
 
-def _words_text(words: list[Word]) -> str:
-    """Multi-syllable words only: single syllables are already in the syllable field."""
-    terms = (word_term(w.text) for w in words if " " in w.text and w.is_word)
-    return " ".join(t for t in terms if "_" in t)
-
-
 def analyze_article(article: Article) -> AnalyzedArticle:
-    """Segment title, lead and body once; derive word terms and entities from the same words."""
+    """Segment title, lead and body with pyvi and find the entities among their words."""
     texts = (article.title, article.lead, article.body)
     segmented = [(text, segment(text)) for text in texts]
     found = extract_entities(segmented)
@@ -155,8 +105,5 @@ def analyze_article(article: Article) -> AnalyzedArticle:
     entities = article.entities + tuple(e for e in found if entity_key(e) not in given)
     return AnalyzedArticle(
         article=article,
-        title_words=_words_text(segmented[0][1]),
-        lead_words=_words_text(segmented[1][1]),
-        body_words=_words_text(segmented[2][1]),
         entities=entities,
     )

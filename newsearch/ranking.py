@@ -3,8 +3,10 @@
 Every query syllable is matched in the accented syllable fields (title over lead over body);
 syllables typed without accents also match the folded fields, at a lower weight, so the exact
 accents rank first. A short query (up to four words or phrases) requires all of them; a longer one
-(natural language, a headline) ranks articles by how much of it they contain. The query's pyvi
-words, its adjacent syllable pairs and the whole query as a phrase add to the score.
+(natural language, a headline) ranks articles by how much of it they contain. The query's adjacent
+syllable pairs (in the article, and in its opening) and the whole query as a phrase add to the
+score. No pyvi at query time: pairs measured as good as pyvi's words (bench/README.md) and need no
+segmentation that could differ between a short query and a sentence.
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ from typing import Any, Callable, Sequence
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
-from .analysis import folded_term, syllable_pairs, syllable_term, word_term
+from .analysis import folded_term, syllable_pairs, syllable_term
 from .entities import entity_key
 from .highlight import MatchTerms
 from .normalize import fold_diacritics, has_diacritics
 from .models import Article
 from .query import ParsedQuery, QueryTerm
 from .schema import EARLIEST_DATE, TEXT_FIELDS, keyword_value, to_index_datetime
-from .segment import SYLLABLE_PATTERN, segment
+from .segment import SYLLABLE_PATTERN
 
 __all__ = ["Ranking", "DEFAULT_RANKING", "build_query", "filter_query", "match_terms", "clause_count", "related_query"]
 
@@ -36,7 +38,6 @@ class Ranking:
 
     field_weights: dict[str, float] = field(default_factory=lambda: {"title": 3.0, "content": 1.0})
     fold_weight: float = 0.3  # in a query with accents, a folded match of an accent-free syllable
-    word_weight: float = 0.8  # pyvi word matches, on top of their syllables
     phrase_weight: float = 2.0  # the whole free text as a phrase (short queries)
     pair_weight: float = 0.5  # adjacent syllable pairs, accent-free (proximity, word-like matches)
     opening_weight: float = 0.25  # the same pairs in the article's opening
@@ -151,15 +152,6 @@ def _group_clauses(group: Sequence[QueryTerm], r: Ranking, accented_query: bool,
     return list(clauses.values())
 
 
-def _word_booster(text: str, r: Ranking) -> wq.Query | None:
-    """The query's multi-syllable pyvi words, matched in the word fields."""
-    if not r.word_weight or not has_diacritics(text):
-        return None  # pyvi cannot segment accent-free text: do not load it for nothing
-    terms = list(dict.fromkeys(word_term(w.text) for w in segment(text) if w.is_word and " " in w.text))
-    subs = [wq.Term(f"{f}_word", t, boost=r.field_weights[f] * r.word_weight) for t in terms for f in TEXT_FIELDS]
-    return WideOr(subs) if subs else None
-
-
 def _pair_booster(text: str, r: Ranking, frequent: Frequent | None = None) -> wq.Query | None:
     """The query's adjacent syllable pairs, looked up in the pair fields: rewards articles where
     the query's words stand together, accents or not, for the price of a term lookup."""
@@ -204,7 +196,6 @@ def _group_query(
         boosters.append(_phrase_clause(sylls, TEXT_FIELDS, r, accented_query, r.phrase_weight))
     for booster in (
         _pair_booster(" ".join(t.text for t in group if not t.field), r, frequent),
-        _word_booster(free_text, r) if len(sylls) >= 2 else None,
         _entity_booster(sylls, r),
     ):
         if booster is not None:

@@ -5,7 +5,6 @@ normalisation for the article's text measured better than separate lead and body
 halves the postings to write). Each is indexed three ways:
 - ``<field>``: syllables, accented, lower case, canonical tones; positions for phrases.
   Syllables carry recall: a query's segmentation can differ from the document's.
-- ``<field>_word``: pyvi words of two or more syllables ("trí_tuệ"): they reward whole words.
 - ``<field>_fold``: syllables without diacritics: they serve queries typed without accents.
 - ``<field>_pair``: adjacent syllables as accent-free pairs ("tri_tue"): proximity and word-like
   matches for every query, with or without accents, without phrase queries.
@@ -22,7 +21,7 @@ import orjson
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
-from .analysis import AnalyzedArticle, folded_analyzer, pair_analyzer, syllable_analyzer, word_analyzer
+from .analysis import AnalyzedArticle, folded_text, pair_text, syllable_text, term_analyzer
 from .duplicates import band_keys, signature
 from .entities import entity_key
 from .models import Article
@@ -42,7 +41,7 @@ __all__ = [
     "facets_of",
 ]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 TEXT_FIELDS = ("title", "content")
 # Undated articles get this date so that a newest-first sort puts them last; date filters start
 # after it, so they never match a date range.
@@ -70,11 +69,10 @@ def build_schema() -> Schema:
         "facet_values": COLUMN(VarBytesColumn()),
     }
     for name in TEXT_FIELDS:
-        fields[name] = TEXT(analyzer=syllable_analyzer(), stored=name == "title")
-        fields[f"{name}_word"] = TEXT(analyzer=word_analyzer())
-        fields[f"{name}_fold"] = TEXT(analyzer=folded_analyzer())
-        fields[f"{name}_pair"] = TEXT(analyzer=pair_analyzer(), phrase=False)
-    fields["opening_pair"] = TEXT(analyzer=pair_analyzer(), phrase=False)
+        fields[name] = TEXT(analyzer=term_analyzer(), stored=name == "title")
+        fields[f"{name}_fold"] = TEXT(analyzer=term_analyzer())
+        fields[f"{name}_pair"] = TEXT(analyzer=term_analyzer(), phrase=False)
+    fields["opening_pair"] = TEXT(analyzer=term_analyzer(), phrase=False)
     return Schema(**fields)
 
 
@@ -113,13 +111,12 @@ def document_of(analyzed: AnalyzedArticle) -> dict[str, Any]:
         "source": keyword_value(article.source),
     }
     content = f"{article.lead}\n{article.body}" if article.lead else article.body
-    texts = {"title": (article.title, analyzed.title_words), "content": (content, f"{analyzed.lead_words} {analyzed.body_words}".strip())}
-    for name, (text, words) in texts.items():
-        doc[name] = text
-        doc[f"{name}_fold"] = text
-        doc[f"{name}_word"] = words
-        doc[f"{name}_pair"] = text
-    doc["opening_pair"] = opening_of(article)
+    for name, text in (("title", article.title), ("content", content)):
+        doc[name] = syllable_text(text)
+        doc[f"{name}_fold"] = folded_text(text)
+        doc[f"{name}_pair"] = pair_text(text)
+    doc["_stored_title"] = article.title  # the title field indexes its terms and stores the text
+    doc["opening_pair"] = pair_text(opening_of(article))
     sig = signature(content)
     doc["dup_sig"], doc["dup_bands"] = (sig, " ".join(band_keys(sig))) if sig else (b"", "")
     doc["cluster"] = article.id  # the writer puts it in an earlier article's cluster if it has one

@@ -2,7 +2,7 @@
 
 from hypothesis import given, strategies as st
 
-from newsearch.analysis import folded_analyzer, pair_analyzer, syllable_analyzer, syllable_pairs
+from newsearch.analysis import folded_text, pair_text, syllable_pairs, syllable_text, term_analyzer
 
 
 def test_pairs_are_accent_free_and_stop_at_punctuation_and_lines():
@@ -16,18 +16,16 @@ def test_pairs_ignore_tone_placement():
     assert syllable_pairs("hoà bình thuỷ điện") == syllable_pairs("hòa bình thủy điện") == ["hoa_binh", "binh_thuy", "thuy_dien"]
 
 
-def test_pair_analyzer_yields_the_pairs():
-    assert [t.text for t in pair_analyzer()("Đà Nẵng hôm nay")] == ["da_nang", "nang_hom", "hom_nay"]
-
-
-def test_syllable_and_folded_analyzers():
-    assert [t.text for t in syllable_analyzer()("Hoà Bình")] == ["hòa", "bình"]
-    assert [t.text for t in folded_analyzer()("Đà Nẵng")] == ["da", "nang"]
+def test_field_texts_and_the_analyzer_that_splits_them():
+    assert pair_text("Đà Nẵng hôm nay") == "da_nang nang_hom hom_nay"
+    assert syllable_text("Hoà Bình, 2024") == "hòa bình 2024"
+    assert folded_text("Đà Nẵng") == "da nang"
+    assert [t.text for t in term_analyzer()(syllable_text("Thuỷ điện Hoà Bình"))] == ["thủy", "điện", "hòa", "bình"]
 
 
 @given(st.text(max_size=60))
 def test_pairs_never_outnumber_syllable_gaps(text):
-    syllables = [t.text for t in folded_analyzer()(text)]
+    syllables = folded_text(text).split()
     pairs = syllable_pairs(text)
     assert len(pairs) <= max(0, len(syllables) - 1)
     assert all(p.count("_") >= 1 for p in pairs)

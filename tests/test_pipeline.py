@@ -14,7 +14,10 @@ def test_worker_processes_give_the_same_documents_in_order():
     assert parallel == inline
 
 
-def test_word_fields_hold_multi_syllable_words_only():
-    article = newsearch.Article(id="x", body="Trí tuệ nhân tạo của Trung Quốc")
+def test_documents_carry_ready_made_terms_and_the_original_title():
+    article = newsearch.Article(id="x", title="Thuỷ điện Hoà Bình", body="Trí tuệ nhân tạo của Trung Quốc")
     document = next(analyzed_documents([article]))
-    assert document["content_word"].split() == ["trí_tuệ", "nhân_tạo", "trung_quốc"]
+    assert document["title"] == "thủy điện hòa bình" and document["_stored_title"] == "Thuỷ điện Hoà Bình"
+    assert document["content_fold"] == "tri tue nhan tao cua trung quoc"
+    assert document["content_pair"].split()[:2] == ["tri_tue", "tue_nhan"]
+    assert "Trung Quốc" in document["facet_values"].decode()
