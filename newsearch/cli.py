@@ -63,6 +63,7 @@ DEFAULT_INDEX = "index"
 SAMPLE_CORPUS = "sample_corpus"
 EXIT_OK, EXIT_NO_HITS, EXIT_ERROR = 0, 1, 2
 MAX_PROBLEMS_SHOWN = 20
+COMMIT_EVERY = 5000  # articles: an interrupted run keeps what was committed; re-running completes it
 
 IndexOption = Annotated[
     Path,
@@ -165,6 +166,7 @@ def run_indexing(ix: Index, sources: list[str], err: Console, *, wait: float, wo
                 articles,
                 progress=lambda n: progress.update(task, completed=n),
                 workers=default_workers() if workers is None else workers,
+                commit_every=COMMIT_EVERY,
             )
             progress.update(task, description="committing")
     report.problems, report.skipped = problems, len(problems)

@@ -111,11 +111,13 @@ class Index:
 
         ``wait`` is how many seconds to wait for another writer to finish.
         """
+        return IndexWriter(self, self._whoosh_writer(wait))
+
+    def _whoosh_writer(self, wait: float) -> Any:
         try:
-            whoosh_writer = self._ix.writer(timeout=wait, limitmb=WRITER_MEMORY_MB)
+            return self._ix.writer(timeout=wait, limitmb=WRITER_MEMORY_MB)
         except whoosh_index.LockError:
             raise IndexLockedError(f"another process is writing to the index at '{self.path}'") from None
-        return IndexWriter(self, whoosh_writer)
 
     def searcher(self, ranking: "Ranking | None" = None) -> "Searcher":
         """A searcher; ``ranking`` overrides the default relevance settings (for experiments)."""
@@ -243,29 +245,45 @@ class IndexWriter:
         progress: Callable[[int], None] | None = None,
         *,
         workers: int = 0,
+        commit_every: int | None = None,
     ) -> IndexReport:
         """Add every article; ``progress`` is called after each with the count so far.
 
-        With ``workers`` ≥ 1, the analysis (pyvi) runs in that many other processes.
+        With ``workers`` ≥ 1, the analysis (pyvi) runs in that many other processes. With
+        ``commit_every``, the articles added so far are committed after every that many: an
+        interrupted run keeps them, and the writer's memory stays bounded on any corpus size.
         """
         for count, document in enumerate(analyzed_documents(articles, workers=workers), start=1):
             self.add_analyzed_document(document)
+            if commit_every and count % commit_every == 0:
+                self.checkpoint()
             if progress is not None:
                 progress(count)
         return self.report
+
+    def checkpoint(self) -> None:
+        """Commit what was added so far and go on writing (the lock is taken again at once)."""
+        self._commit_whoosh()
+        self._writer = self._index._whoosh_writer(wait=60.0)
+        self._reader = self._index.whoosh().reader()
+        self._seen.clear()  # committed articles are found through the reader from now on
+        self._session_bands.clear()
 
     def delete(self, article_id: str) -> bool:
         """Delete the article with this id; True if there was one."""
         return bool(self._writer.delete_by_term("id", article_id))
 
     def commit(self) -> IndexReport:
+        self._commit_whoosh()
+        self.report.seconds = time.perf_counter() - self._started
+        return self.report
+
+    def _commit_whoosh(self) -> None:
         self._reader.close()
         try:
             self._writer.commit()
         except WHOOSH_ERRORS as exc:
             raise IndexCorruptError(f"could not commit to the index at '{self._index.path}': {exc}") from None
-        self.report.seconds = time.perf_counter() - self._started
-        return self.report
 
     def cancel(self) -> None:
         self._reader.close()

@@ -73,3 +73,20 @@ def test_searcher_sees_later_commits(tmp_path):
         writer.add(Article(id="d", title="Đà Nẵng mùa hè"))
     assert searcher.search("Đà Nẵng").total == 1
     searcher.close()
+
+
+def test_checkpoints_commit_as_they_go_and_keep_duplicate_detection(tmp_path):
+    from .test_duplicates import ORIGINAL, SYNDICATED
+
+    articles = [newsearch.Article(id=f"n{i}", body=f"Bản tin số {i} về thời tiết ở Hà Nội hôm nay.") for i in range(5)]
+    articles += [newsearch.Article(id="a", body=ORIGINAL), newsearch.Article(id="b", body=SYNDICATED)]
+    seen_counts = []
+    with newsearch.create_index(tmp_path / "ix") as ix:
+        with ix.writer() as writer:
+            writer.add_many(articles, commit_every=3,
+                            progress=lambda n: seen_counts.append(newsearch.open_index(tmp_path / "ix").doc_count()))
+            report = writer.report
+        assert ix.doc_count() == 7 and report.added == 7 and report.replaced == 0
+        assert seen_counts[3] == 3 and seen_counts[6] == 6  # committed while the run went on
+        results = ix.searcher().search("Sơn La thanh niên")
+        assert results.collapsed == 1  # "b" found "a" through the committed index

@@ -1,0 +1,299 @@
+"""Speed benchmark: indexing and query latency of newsearch and two peers on the baomoi corpus.
+
+    python bench/speed.py                          # 3,544 and 35,440 articles, all systems
+    python bench/speed.py --sizes 3544,35440,354400  # add the 350k growth point (≈ 10× the time)
+    python bench/speed.py --systems newsearch --sizes 35440 --json speed.json
+
+Indexing runs each system in a child process on a gzip JSON Lines file of N articles (the corpus ten
+times over with new ids beyond 35,440, written once into --workdir, not timed): wall time, articles/s,
+CPU time and peak RSS of the whole process tree (sampled from /proc every 0.2 s), index size on disk.
+newsearch is indexed end to end with its CLI (`newsearch index FILE`), the way a user does it.
+
+Queries, on each built index: 300 short queries (1–4 syllables cut from titles, as typed in a search
+box) and 300 full titles, chosen with a fixed seed; median and p95 latency per query, warm, newsearch
+with snippets; and "cold": a fresh process opening the index and answering its first query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
+CORPUS = "baomoi-35k.jsonl.gz"
+SYSTEMS = ("newsearch", "sqlite-fts5", "whoosh-standard")
+
+
+# ------------------------------------------------------------------------------------ inputs
+
+
+def corpus_file(data: Path, size: int, workdir: Path) -> Path:
+    """A .jsonl.gz of ``size`` articles: the corpus repeated with new ids as often as needed."""
+    target = workdir / f"baomoi-{size}.jsonl.gz"
+    if target.exists():
+        return target
+    partial = target.with_suffix(".partial")
+    written = 0
+    with gzip.open(partial, "wt", encoding="utf-8") as out:
+        copy = 0
+        while written < size:
+            with gzip.open(data / CORPUS, "rt", encoding="utf-8") as source:
+                for line in source:
+                    if written >= size:
+                        break
+                    record = json.loads(line)
+                    if copy:
+                        record["id"] = f"{record['id']}-copy{copy}"
+                        record["url"] = f"{record.get('url', '')}#copy{copy}"
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    written += 1
+            copy += 1
+    partial.rename(target)
+    return target
+
+
+def queries(data: Path, count: int, seed: int) -> tuple[list[str], list[str]]:
+    """(short, full-title) queries from the corpus titles, with a fixed seed."""
+    with gzip.open(data / CORPUS, "rt", encoding="utf-8") as source:
+        titles = [t for t in (json.loads(line).get("title", "").strip() for line in source) if t]
+    rng = random.Random(seed)
+    full = rng.sample(titles, count)
+    short = []
+    for title in rng.sample(titles, count):
+        words = re.findall(r"[^\W\d_]+", title)
+        length = rng.randint(1, min(4, len(words))) if words else 0
+        start = rng.randint(0, len(words) - length) if words else 0
+        short.append(" ".join(words[start : start + length]) or title)
+    return short, full
+
+
+# ------------------------------------------------------------------------------------ measuring a child
+
+
+def _tree_rss(root: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes (Linux /proc)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            parents[int(entry)] = int(fields[1])
+            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        children = [p for p, parent in parents.items() if parent == pid and p not in tree]
+        tree.update(children)
+        frontier += children
+    return sum(rss.get(p, 0) for p in tree)
+
+
+def run_measured(command: list[str]) -> dict[str, float]:
+    """Run a command; its wall time, CPU time (it and every descendant) and peak tree RSS."""
+    before = os.times()
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(process.pid))
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = process.communicate()
+    done.set()
+    sampler.join()
+    wall = time.perf_counter() - started
+    after = os.times()
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {stderr.decode(errors='replace')[-500:]}")
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak / 2**20}
+
+
+def dir_size_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
+
+
+def build_command(system: str, source: Path, target: Path) -> list[str]:
+    if system == "newsearch":
+        return [sys.executable, "-m", "newsearch", "index", str(source), "--index", str(target), "--rebuild"]
+    return [sys.executable, __file__, "--build-peer", system, str(source), str(target)]
+
+
+def build_peer(system: str, source: Path, target: Path) -> None:
+    """(child process) Stream the file into a peer system."""
+    from systems import ALL_SYSTEMS, Doc
+
+    def docs():
+        with gzip.open(source, "rt", encoding="utf-8") as handle:
+            for line in handle:
+                r = json.loads(line)
+                yield Doc(str(r["id"]), r.get("title") or "", r.get("summary") or "", r.get("body") or "")
+
+    ALL_SYSTEMS[system]().build(docs(), target)
+
+
+def first_query_command(system: str, target: Path, query: str) -> list[str]:
+    return [sys.executable, __file__, "--first-query", system, str(target), query]
+
+
+def first_query(system: str, target: Path, query: str) -> None:
+    """(child process) Import, open the index, answer one query."""
+    if system == "newsearch":
+        import newsearch
+
+        with newsearch.open_index(target) as ix:
+            ix.searcher().search(query)
+        return
+    from systems import ALL_SYSTEMS
+
+    peer = ALL_SYSTEMS[system]()
+    peer.open(target)
+    peer.search(query)
+
+
+def cold_ms(system: str, target: Path, query: str) -> float:
+    started = time.perf_counter()
+    subprocess.run(first_query_command(system, target, query), check=True, capture_output=True)
+    return (time.perf_counter() - started) * 1000
+
+
+def warm_latencies(system: str, target: Path, query_list: list[str]) -> list[float]:
+    from systems import ALL_SYSTEMS
+
+    peer = ALL_SYSTEMS[system]() if system != "newsearch" else None
+    times = []
+    if peer is None:
+        import newsearch
+
+        with newsearch.open_index(target) as ix, ix.searcher() as searcher:
+            searcher.search(query_list[0])
+            for q in query_list:
+                started = time.perf_counter()
+                searcher.search(q)  # snippets included: hits are fully materialised
+                times.append((time.perf_counter() - started) * 1000)
+        return times
+    peer.open(target)
+    peer.search(query_list[0])
+    for q in query_list:
+        started = time.perf_counter()
+        peer.search(q)
+        times.append((time.perf_counter() - started) * 1000)
+    peer.close()
+    return times
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+# ------------------------------------------------------------------------------------ main
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--build-peer"]:
+        build_peer(argv[1], Path(argv[2]), Path(argv[3]))
+        return 0
+    if argv[:1] == ["--first-query"]:
+        first_query(argv[1], Path(argv[2]), argv[3])
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--sizes", default="3544,35440", help="comma-separated corpus sizes")
+    parser.add_argument("--systems", default=",".join(SYSTEMS))
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / ".work" / "speed")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    if not (args.data / CORPUS).exists():
+        print(f"error: {args.data / CORPUS} not found; pass --data DIR", file=sys.stderr)
+        return 2
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    short, full = queries(args.data, args.queries, args.seed)
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        source = corpus_file(args.data, size, args.workdir)
+        for system in systems:
+            target = args.workdir / f"{system}-{size}"
+            shutil.rmtree(target, ignore_errors=True)
+            print(f"{system}: indexing {size:,} articles …", file=sys.stderr, flush=True)
+            built = run_measured(build_command(system, source, target))
+            row = {"system": system, "size": size, **built, "articles_per_s": size / built["wall_s"],
+                   "index_mb": dir_size_mb(target), "cold_first_query_ms": cold_ms(system, target, short[0])}
+            for name, query_list in (("short", short), ("title", full)):
+                times = warm_latencies(system, target, query_list)
+                row[f"{name}_p50_ms"] = statistics.median(times)
+                row[f"{name}_p95_ms"] = p95(times)
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr, flush=True)
+    print(format_table(rows))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    return 0
+
+
+def format_table(rows: list[dict]) -> str:
+    header = (f"{'system':<16} {'articles':>8} {'wall s':>7} {'art/s':>6} {'CPU s':>7} {'RSS MB':>7} {'size MB':>8} "
+              f"{'cold ms':>8} {'short p50':>9} {'short p95':>9} {'title p50':>9} {'title p95':>9}")
+    lines = [header]
+    for r in rows:
+        lines.append(
+            f"{r['system']:<16} {r['size']:>8,} {r['wall_s']:>7.0f} {r['articles_per_s']:>6.0f} {r['cpu_s']:>7.0f} "
+            f"{r['peak_rss_mb']:>7.0f} {r['index_mb']:>8.0f} {r['cold_first_query_ms']:>8.0f} {r['short_p50_ms']:>9.1f} "
+            f"{r['short_p95_ms']:>9.1f} {r['title_p50_ms']:>9.1f} {r['title_p95_ms']:>9.1f}"
+        )
+    lines.append("")
+    lines.append("newsearch / peer (time ratios: below 1 = newsearch faster):")
+    for r in rows:
+        if r["system"] == "newsearch":
+            continue
+        mine = next((m for m in rows if m["system"] == "newsearch" and m["size"] == r["size"]), None)
+        if mine:
+            lines.append(
+                f"  vs {r['system']:<16} {r['size']:>8,}: indexing {mine['wall_s'] / r['wall_s']:.2f}×, "
+                f"short p95 {mine['short_p95_ms'] / r['short_p95_ms']:.2f}×, title p95 {mine['title_p95_ms'] / r['title_p95_ms']:.2f}×"
+            )
+    sizes = sorted({r["size"] for r in rows})
+    if len(sizes) > 1:
+        lines.append("growth (largest / smallest size):")
+        for system in dict.fromkeys(r["system"] for r in rows):
+            first = next(r for r in rows if r["system"] == system and r["size"] == sizes[0])
+            last = next(r for r in rows if r["system"] == system and r["size"] == sizes[-1])
+            lines.append(
+                f"  {system:<16} ×{sizes[-1] / sizes[0]:.0f} articles: indexing time ×{last['wall_s'] / first['wall_s']:.1f}, "
+                f"title p95 ×{last['title_p95_ms'] / first['title_p95_ms']:.1f}, peak RSS ×{last['peak_rss_mb'] / first['peak_rss_mb']:.1f}"
+            )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
