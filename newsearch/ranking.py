@@ -97,11 +97,11 @@ def _term_clause(syllable: str, fields: Sequence[str], r: Ranking, accented_quer
     was meant as written: it matches exactly, and its folded form at a lower weight."""
     exact = syllable_term(syllable)
     if not _typed_without_accents(syllable):
-        return WideOr([wq.Term(f, exact, boost=r.field_weights[f]) for f in fields])
+        return wq.Or([wq.Term(f, exact, boost=r.field_weights[f]) for f in fields])
     folded = [wq.Term(f"{f}_fold", exact, boost=r.field_weights[f] * (r.fold_weight if accented_query else 1.0)) for f in fields]
     if not accented_query:
-        return WideOr(folded)
-    return WideOr([wq.Term(f, exact, boost=r.field_weights[f]) for f in fields] + folded)
+        return wq.Or(folded)
+    return wq.Or([wq.Term(f, exact, boost=r.field_weights[f]) for f in fields] + folded)
 
 
 def _phrase_clause(sylls: Sequence[str], fields: Sequence[str], r: Ranking, accented_query: bool, weight: float = 1.0) -> wq.Query:
@@ -115,7 +115,7 @@ def _phrase_clause(sylls: Sequence[str], fields: Sequence[str], r: Ranking, acce
         folded = [folded_term(s) for s in sylls]
         fold_weight = r.fold_weight if accented_query else 1.0
         subs += [wq.Phrase(f"{f}_fold", folded, boost=r.field_weights[f] * fold_weight * weight) for f in fields]
-    return WideOr(subs)
+    return wq.Or(subs)
 
 
 Frequent = Callable[[str, str], bool]  # (field, term) → found in too many articles to be worth reading
@@ -200,7 +200,8 @@ def _group_query(
     ):
         if booster is not None:
             boosters.append(booster)
-    return wq.AndMaybe(core, WideOr(boosters)) if boosters else core
+    union = wq.Or if strict else WideOr  # the array matcher reads whole posting lists: not for And
+    return wq.AndMaybe(core, union(boosters)) if boosters else core
 
 
 def clause_count(parsed: ParsedQuery, r: Ranking = DEFAULT_RANKING) -> int:
@@ -218,7 +219,7 @@ def build_query(
     groups = [q for q in (_group_query(g, strict, ranking, accented, frequent) for g in parsed.groups) if q is not None]
     positive: wq.Query = wq.Every() if not groups else groups[0] if len(groups) == 1 else WideOr(groups)
     excluded = [c for term in parsed.excluded for c in _item_clauses(term, ranking, accented)]
-    return wq.AndNot(positive, WideOr(excluded)) if excluded else positive
+    return wq.AndNot(positive, wq.Or(excluded)) if excluded else positive
 
 
 def related_query(searcher: Any, article: Article, r: Ranking = DEFAULT_RANKING, max_terms: int = 40) -> wq.Query:
