@@ -359,6 +359,24 @@ def stats_command(
         stdout_console().print(render_stats(stats, plain=_plain(sys.stdout)))
 
 
+@app.command("check")
+def check_command(index: IndexOption = Path(DEFAULT_INDEX)) -> None:
+    """Read the whole index and report whether it is sound (exit 0) or damaged (exit 2)."""
+    from .check import check_index
+
+    report = check_index(index)
+    err = stderr_console()
+    for note in report.notes:
+        err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+    if not report.ok:
+        for problem in report.problems[:-1]:
+            err.print(f"problem: {problem}", markup=False, highlight=False, soft_wrap=True)
+        hint = (f"rebuild it from the sources: `newsearch index SOURCES... --index {index} --rebuild`"
+                if index_exists(index) else f"run `newsearch index PATH... --index {index}` first")
+        raise fail(report.problems[-1], hint)
+    print(f"{report.path}: OK, {report.articles:,} articles in {report.segments} segment(s)")
+
+
 def _version_callback(value: bool) -> None:
     if value:
         print(f"newsearch {__version__}")

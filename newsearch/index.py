@@ -90,6 +90,27 @@ def open_index(path: str | os.PathLike[str]) -> "Index":
 
 
 
+TEMP_DIR = "MAIN.tmp"  # Whoosh's sorting runs while a writer works
+
+
+def stale_temp_files(path: Path) -> list[Path]:
+    """Sorting runs left by a writer that died (kill -9, power loss): its lock died with it."""
+    temp = path / TEMP_DIR
+    return sorted(temp.iterdir()) if temp.is_dir() else []
+
+
+def remove_files(paths: list[Path]) -> int:
+    """Delete what can be deleted (a file may be gone already)."""
+    removed = 0
+    for leftover in paths:
+        try:
+            leftover.unlink()
+            removed += 1
+        except OSError:
+            pass
+    return removed
+
+
 class Index:
     """An open index. Use :meth:`writer` to add articles and :meth:`searcher` to search."""
 
@@ -114,10 +135,15 @@ class Index:
         return IndexWriter(self, self._whoosh_writer(wait))
 
     def _whoosh_writer(self, wait: float) -> Any:
+        # Temporary files present before the lock is ours belong to writers that are gone by the
+        # time we hold it (a live writer would still hold the lock); the new writer's are not listed.
+        leftovers = stale_temp_files(self.path)
         try:
-            return self._ix.writer(timeout=wait, limitmb=WRITER_MEMORY_MB)
+            writer = self._ix.writer(timeout=wait, limitmb=WRITER_MEMORY_MB)
         except whoosh_index.LockError:
             raise IndexLockedError(f"another process is writing to the index at '{self.path}'") from None
+        remove_files(leftovers)
+        return writer
 
     def searcher(self, ranking: "Ranking | None" = None) -> "Searcher":
         """A searcher; ``ranking`` overrides the default relevance settings (for experiments)."""
