@@ -153,7 +153,9 @@ def _report_problems(err: Console, problems: list[IngestProblem]) -> None:
         err.print(f"… and {len(problems) - MAX_PROBLEMS_SHOWN} more skipped records", markup=False)
 
 
-def run_indexing(ix: Index, sources: list[str], err: Console, *, wait: float, workers: int | None = None) -> IndexReport:
+def run_indexing(
+    ix: Index, sources: list[str], err: Console, *, wait: float, workers: int | None = None, commit_every: int = COMMIT_EVERY
+) -> IndexReport:
     """Index every source into ``ix`` with a progress bar; print problems and a summary on stderr."""
     problems: list[IngestProblem] = []
     articles = read_articles(sources, on_problem=problems.append, stdin=sys.stdin.buffer)
@@ -166,7 +168,7 @@ def run_indexing(ix: Index, sources: list[str], err: Console, *, wait: float, wo
                 articles,
                 progress=lambda n: progress.update(task, completed=n),
                 workers=default_workers() if workers is None else workers,
-                commit_every=COMMIT_EVERY,
+                commit_every=commit_every,
             )
             progress.update(task, description="committing")
     report.problems, report.skipped = problems, len(problems)
@@ -191,6 +193,7 @@ def index_command(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Delete the index first and build it anew.")] = False,
     wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for another indexer to finish.")] = 10.0,
     workers: Annotated[Optional[int], typer.Option("--workers", min=0, help="Analysis processes (default: one per core; 0: none).")] = None,
+    commit_every: Annotated[int, typer.Option("--commit-every", min=1, help="Commit after every N articles (an interrupted run keeps them).")] = COMMIT_EVERY,
 ) -> None:
     """Add articles to the index (an article whose id is already there is replaced)."""
     err = stderr_console()
@@ -198,7 +201,7 @@ def index_command(
         check_inputs(sources)
         ix = create_index(index, overwrite=rebuild) if (rebuild or not index_exists(index)) else open_index(index)
         with ix:
-            run_indexing(ix, sources, err, wait=wait, workers=workers)
+            run_indexing(ix, sources, err, wait=wait, workers=workers, commit_every=commit_every)
 
 
 # ---------------------------------------------------------------------------------------- search
