@@ -40,8 +40,10 @@ class MatchTerms:
 
 def _matches(text: str, terms: MatchTerms) -> list[tuple[int, int, str]]:
     out = []
+    keys: dict[str, str | None] = {}  # an article repeats its syllables: look each one up once
     for m in SYLLABLE_PATTERN.finditer(text):
-        key = terms.key_of(m.group())
+        syllable = m.group()
+        key = keys[syllable] if syllable in keys else keys.setdefault(syllable, terms.key_of(syllable))
         if key is not None:
             out.append((m.start(), m.end(), key))
     return out
