@@ -85,8 +85,20 @@ def queries(data: Path, count: int, seed: int) -> tuple[list[str], list[str]]:
 # ------------------------------------------------------------------------------------ measuring a child
 
 
-def _tree_rss(root: int) -> int:
-    """Resident memory of a process and all its descendants, in bytes (Linux /proc)."""
+def _anon_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _tree_rss(root: int) -> tuple[int, int]:
+    """Resident memory of a process and all its descendants, in bytes (Linux /proc): all of it,
+    and the anonymous part alone (without the index files' pages that the kernel can drop)."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -105,7 +117,7 @@ def _tree_rss(root: int) -> int:
         children = [p for p, parent in parents.items() if parent == pid and p not in tree]
         tree.update(children)
         frontier += children
-    return sum(rss.get(p, 0) for p in tree)
+    return sum(rss.get(p, 0) for p in tree), sum(_anon_kb(p) for p in tree) * 1024
 
 
 def run_measured(command: list[str]) -> dict[str, float]:
@@ -113,13 +125,14 @@ def run_measured(command: list[str]) -> dict[str, float]:
     before = os.times()
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
+    peak = peak_anon = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_anon
         while not done.is_set():
-            peak = max(peak, _tree_rss(process.pid))
+            rss, anon = _tree_rss(process.pid)
+            peak, peak_anon = max(peak, rss), max(peak_anon, anon)
             done.wait(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -132,7 +145,7 @@ def run_measured(command: list[str]) -> dict[str, float]:
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed: {stderr.decode(errors='replace')[-500:]}")
     cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
-    return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak / 2**20}
+    return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak / 2**20, "peak_anon_mb": peak_anon / 2**20}
 
 
 def dir_size_mb(path: Path) -> float:
@@ -262,13 +275,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def format_table(rows: list[dict]) -> str:
-    header = (f"{'system':<16} {'articles':>8} {'wall s':>7} {'art/s':>6} {'CPU s':>7} {'RSS MB':>7} {'size MB':>8} "
+    header = (f"{'system':<16} {'articles':>8} {'wall s':>7} {'art/s':>6} {'CPU s':>7} {'RSS MB':>7} {'anon MB':>7} {'size MB':>8} "
               f"{'cold ms':>8} {'short p50':>9} {'short p95':>9} {'title p50':>9} {'title p95':>9}")
     lines = [header]
     for r in rows:
         lines.append(
             f"{r['system']:<16} {r['size']:>8,} {r['wall_s']:>7.0f} {r['articles_per_s']:>6.0f} {r['cpu_s']:>7.0f} "
-            f"{r['peak_rss_mb']:>7.0f} {r['index_mb']:>8.0f} {r['cold_first_query_ms']:>8.0f} {r['short_p50_ms']:>9.1f} "
+            f"{r['peak_rss_mb']:>7.0f} {r.get('peak_anon_mb', 0):>7.0f} {r['index_mb']:>8.0f} {r['cold_first_query_ms']:>8.0f} {r['short_p50_ms']:>9.1f} "
             f"{r['short_p95_ms']:>9.1f} {r['title_p50_ms']:>9.1f} {r['title_p95_ms']:>9.1f}"
         )
     lines.append("")

@@ -63,7 +63,7 @@ DEFAULT_INDEX = "index"
 SAMPLE_CORPUS = "sample_corpus"
 EXIT_OK, EXIT_NO_HITS, EXIT_ERROR = 0, 1, 2
 MAX_PROBLEMS_SHOWN = 20
-COMMIT_EVERY = 5000  # articles: an interrupted run keeps what was committed; re-running completes it
+COMMIT_EVERY = 20000  # articles: an interrupted run keeps what was committed; re-running completes it
 
 IndexOption = Annotated[
     Path,

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["Index", "IndexWriter", "create_index", "open_index", "index_exists"]
 
 VERSION_FILE = "newsearch.json"
-WRITER_MEMORY_MB = 256  # postings sorted in memory up to this size, then spilled to disk
+WRITER_MEMORY_MB = 128  # postings sorted in memory up to about this size, then spilled to disk
 
 
 def index_exists(path: str | os.PathLike[str]) -> bool:
