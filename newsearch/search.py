@@ -162,12 +162,8 @@ class Searcher:
         whoosh_query = build_query(parsed, strict=strict, ranking=self._ranking, frequent=_frequent_terms(searcher, self._ranking))
         terms = match_terms(parsed)
         sort_args = {"sortedby": "date", "reverse": True} if request.by_date else {}
-        top = searcher.collector(limit=request.offset + request.limit, **sort_args)
-        _disable_matcher_replacement(top)
-        clusters = ClusterCollector(top, collapse=request.collapse)
-        conditions = filter_query(parsed)
-        collector = FilterCollector(clusters, conditions, None) if conditions is not None else clusters
-        searcher.search_with_collector(whoosh_query, collector)
+        top, clusters = _collect(searcher, whoosh_query, request.offset + request.limit, request.collapse,
+                                 allow=filter_query(parsed), **sort_args)
         page = list(top.results())[request.offset : request.offset + request.limit]
         hits = tuple(
             _hit(rank, hit, terms, request.by_date, _ids(searcher, clusters.similar_to(hit.docnum)) if request.collapse else ())
@@ -189,12 +185,9 @@ class Searcher:
             stored = searcher.stored_fields(docnum)
             article = article_of(stored)
             whoosh_query = related_query(searcher, article, self._ranking)
-            top = searcher.collector(limit=limit + 1)
-            _disable_matcher_replacement(top)
-            clusters = ClusterCollector(top, collapse=True)
             own_cluster = stored.get("cluster") or article_id
             exclude = wq.Or([wq.Term("id", article_id), wq.Term("cluster", own_cluster)])
-            searcher.search_with_collector(whoosh_query, FilterCollector(clusters, None, exclude))
+            top, clusters = _collect(searcher, whoosh_query, limit + 1, True, restrict=exclude)
             found = list(top.results())[:limit]
             terms = MatchTerms(frozenset(), frozenset())
             hits = tuple(_hit(rank, hit, terms, False, _ids(searcher, clusters.similar_to(hit.docnum)))
@@ -221,13 +214,26 @@ class _Page:
     facets: dict[str, tuple[tuple[str, int], ...]] | None
 
 
+def _collect(
+    searcher: Any, whoosh_query: Any, limit: int, collapse: bool, *, allow: Any = None, restrict: Any = None, **sort_args: Any
+) -> tuple[Any, ClusterCollector]:
+    """Run a query: the top ``limit`` in ``top``, every match (by cluster) in the ClusterCollector."""
+    top = searcher.collector(limit=limit, **sort_args)
+    _disable_matcher_replacement(top)
+    clusters = ClusterCollector(top, collapse=collapse)
+    collector = FilterCollector(clusters, allow, restrict) if allow is not None or restrict is not None else clusters
+    searcher.search_with_collector(whoosh_query, collector)
+    return top, clusters
+
+
 def _ids(searcher: Any, docnums: list[int]) -> tuple[str, ...]:
     return tuple(searcher.stored_fields(d)["id"] for d in docnums)
 
 
 def count_facets(searcher: Any, docnums: list[int], kinds: Sequence[str], top: int = 10) -> dict[str, tuple[tuple[str, int], ...]]:
     """Facet counts over these articles: the ``top`` most frequent values, months all in order."""
-    column = searcher.reader().column_reader("facet_values") if searcher.reader().has_column("facet_values") else None
+    reader = searcher.reader()
+    column = reader.column_reader("facet_values") if reader.has_column("facet_values") else None
     counters: dict[str, Counter[str]] = {kind: Counter() for kind in kinds}
     for docnum in docnums:
         values = facets_of(column[docnum] if column is not None else b"")
