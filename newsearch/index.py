@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import orjson
 from whoosh import index as whoosh_index
-from whoosh.index import FileIndex
+from whoosh.index import FileIndex, clean_files
 
 from ._damage import WHOOSH_ERRORS, corrupt_error
-from .pipeline import analyze_chunk, analyzed_documents
+from .pipeline import Builders, LocalBuilders, WorkerBuilders
 from .errors import (
     ArticleNotFoundError,
     IndexCorruptError,
@@ -25,9 +25,9 @@ from .errors import (
     NewsearchError,
     SchemaVersionError,
 )
-from .duplicates import best_match
+from .duplicates import band_keys, best_match
 from .models import Article, IndexReport, IndexStats
-from .schema import SCHEMA_VERSION, article_of, build_schema
+from .schema import SCHEMA_VERSION, article_of, build_schema, duplicate_signature
 
 if TYPE_CHECKING:
     from .ranking import Ranking
@@ -196,13 +196,20 @@ class Index:
 
 
 class IndexWriter:
-    """Adds articles (replacing any with the same id); a context manager that commits or cancels."""
+    """Adds articles (replacing any with the same id); a context manager that commits or cancels.
+
+    Articles are analysed and written into new segments by builders (here or in worker processes,
+    :mod:`newsearch.pipeline`); this object holds the index lock, decides near-duplicate clusters,
+    and commits: the new segments join the index, and committed copies of replaced articles are
+    deleted, in one step."""
 
     def __init__(self, index: Index, whoosh_writer: Any) -> None:
         self._index = index
         self._writer = whoosh_writer
         self._reader = index.whoosh().reader()
+        self._builders: Builders | None = None
         self._seen: set[str] = set()
+        self._replacing: set[str] = set()  # ids of this session with a committed copy to delete
         # Band key → (id, cluster, signature) of the articles added in this session; those
         # already committed are found through the index's own dup_bands postings.
         self._session_bands: dict[str, list[tuple[str, str, bytes]]] = {}
@@ -218,10 +225,14 @@ class IndexWriter:
         else:
             self.cancel()
 
-    def _exists(self, article_id: str) -> bool:
-        """Whether the id is in the last commit (and not deleted) or was added in this session."""
-        if article_id in self._seen:
-            return True
+    def _builders_for(self, workers: int) -> Builders:
+        if self._builders is None:
+            path = self._index.path
+            self._builders = WorkerBuilders(path, workers) if workers > 0 else LocalBuilders(path)
+        return self._builders
+
+    def _committed(self, article_id: str) -> bool:
+        """Whether the id is in the last commit (and not deleted)."""
         if ("id", article_id) not in self._reader:
             return False
         postings = self._reader.postings("id", article_id)
@@ -229,23 +240,26 @@ class IndexWriter:
 
     def add(self, article: Article) -> None:
         """Analyse and add one article; an article with the same id is replaced."""
-        self.add_analyzed_document(analyze_chunk([article])[0])
+        self._add(article, self._builders_for(0))
 
-    def add_analyzed_document(self, document: dict[str, Any]) -> None:
-        article_id = document["id"]
-        if self._exists(article_id):
+    def _add(self, article: Article, builders: Builders) -> None:
+        article_id = article.id
+        if article_id in self._seen:
             self.report.replaced += 1
+        elif self._committed(article_id):
+            self.report.replaced += 1
+            self._replacing.add(article_id)
         else:
             self.report.added += 1
         self._seen.add(article_id)
-        document["cluster"] = self._cluster_of(article_id, document.get("dup_sig") or b"", document.get("dup_bands", ""))
-        self._writer.update_document(**document)
+        sig = duplicate_signature(article)
+        builders.add(article, sig, self._cluster_of(article_id, sig))
 
-    def _cluster_of(self, article_id: str, sig: bytes, bands: str) -> str:
+    def _cluster_of(self, article_id: str, sig: bytes | None) -> str:
         """The cluster of the most similar earlier article (a near-duplicate), else the article's own id."""
         if not sig:
             return article_id
-        keys = bands.split()
+        keys = band_keys(sig)
         candidates: dict[str, tuple[str, bytes]] = {}
         for key in keys:
             for other_id, cluster, other_sig in self._session_bands.get(key, ()):
@@ -275,12 +289,13 @@ class IndexWriter:
     ) -> IndexReport:
         """Add every article; ``progress`` is called after each with the count so far.
 
-        With ``workers`` ≥ 1, the analysis (pyvi) runs in that many other processes. With
-        ``commit_every``, the articles added so far are committed after every that many: an
-        interrupted run keeps them, and the writer's memory stays bounded on any corpus size.
+        With ``workers`` ≥ 1, the articles are analysed and written in that many other processes.
+        With ``commit_every``, the articles added so far are committed after every that many: an
+        interrupted run keeps them.
         """
-        for count, document in enumerate(analyzed_documents(articles, workers=workers), start=1):
-            self.add_analyzed_document(document)
+        builders = self._builders_for(workers)
+        for count, article in enumerate(articles, start=1):
+            self._add(article, builders)
             if commit_every and count % commit_every == 0:
                 self.checkpoint()
             if progress is not None:
@@ -293,24 +308,57 @@ class IndexWriter:
         self._writer = self._index._whoosh_writer(wait=60.0)
         self._reader = self._index.whoosh().reader()
         self._seen.clear()  # committed articles are found through the reader from now on
+        self._replacing.clear()
         self._session_bands.clear()
 
     def delete(self, article_id: str) -> bool:
         """Delete the article with this id; True if there was one."""
-        return bool(self._writer.delete_by_term("id", article_id))
+        found = bool(self._writer.delete_by_term("id", article_id))
+        if self._builders is not None and self._builders.delete(article_id):
+            found = True
+        self._seen.discard(article_id)
+        self._replacing.discard(article_id)
+        return found
 
     def commit(self) -> IndexReport:
-        self._commit_whoosh()
+        try:
+            self._commit_whoosh()
+        finally:
+            self._close_builders()
         self.report.seconds = time.perf_counter() - self._started
         return self.report
 
     def _commit_whoosh(self) -> None:
-        self._reader.close()
         try:
-            self._writer.commit()
+            segments = self._builders.finish() if self._builders is not None else []
+        except NewsearchError:
+            self.cancel()
+            raise
+        self._reader.close()
+        for article_id in self._replacing:
+            self._writer.delete_by_term("id", article_id)
+
+        def keep_and_add(writer: Any, existing: list[Any]) -> list[Any]:
+            return [s for s in existing if s.doc_count()] + segments
+
+        try:
+            self._writer.commit(mergetype=keep_and_add)
         except WHOOSH_ERRORS as exc:
             raise IndexCorruptError(f"could not commit to the index at '{self._index.path}': {exc}") from None
 
+    def _close_builders(self) -> None:
+        if self._builders is not None:
+            self._builders.close()
+            self._builders = None
+
     def cancel(self) -> None:
+        """Forget everything since the last commit, including segments the builders wrote."""
+        self._close_builders()
         self._reader.close()
-        self._writer.cancel()
+        writer = self._writer
+        if not writer.is_closed:
+            # Whoosh's cancel() without the files: close the writer's own segment, delete every
+            # segment file the index does not list, and only then give the lock up.
+            writer._close_segment()  # noqa: SLF001 - whoosh3 is pinned exactly
+            clean_files(writer.storage, writer.indexname, writer.generation - 1, writer.segments)
+            writer._finish()  # noqa: SLF001

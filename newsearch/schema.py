@@ -30,8 +30,11 @@ from .normalize import fold_diacritics
 __all__ = [
     "SCHEMA_VERSION",
     "TEXT_FIELDS",
+    "TERM_FIELDS",
     "build_schema",
     "document_of",
+    "content_of",
+    "duplicate_signature",
     "article_of",
     "keyword_value",
     "to_index_datetime",
@@ -43,6 +46,10 @@ __all__ = [
 
 SCHEMA_VERSION = 5
 TEXT_FIELDS = ("title", "content")
+# Fields whose value is a space-separated list of terms already made by newsearch.analysis.
+TERM_FIELDS = frozenset(
+    [f"{name}{suffix}" for name in TEXT_FIELDS for suffix in ("", "_fold", "_pair")] + ["opening_pair"]
+)
 # Undated articles get this date so that a newest-first sort puts them last; date filters start
 # after it, so they never match a date range.
 UNDATED = datetime(1800, 1, 1)
@@ -88,8 +95,22 @@ def to_index_datetime(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
-def document_of(analyzed: AnalyzedArticle) -> dict[str, Any]:
-    """The Whoosh document of an analysed article."""
+def content_of(article: Article) -> str:
+    """The article's text as the ``content`` fields index it: lead and body."""
+    return f"{article.lead}\n{article.body}" if article.lead else article.body
+
+
+def duplicate_signature(article: Article) -> bytes | None:
+    """The MinHash signature the writer compares articles with (None: too short to compare)."""
+    return signature(content_of(article))
+
+
+_COMPUTE = object()
+
+
+def document_of(analyzed: AnalyzedArticle, *, sig: Any = _COMPUTE, cluster: str | None = None) -> dict[str, Any]:
+    """The Whoosh document of an analysed article; ``sig`` (when already computed) is its
+    :func:`duplicate_signature`, ``cluster`` its near-duplicate cluster (default: its own id)."""
     article = analyzed.article
     keys = analyzed.entity_keys
     meta = {
@@ -110,16 +131,17 @@ def document_of(analyzed: AnalyzedArticle) -> dict[str, Any]:
         "category": keyword_value(article.category),
         "source": keyword_value(article.source),
     }
-    content = f"{article.lead}\n{article.body}" if article.lead else article.body
+    content = content_of(article)
     for name, text in (("title", article.title), ("content", content)):
         doc[name] = syllable_text(text)
         doc[f"{name}_fold"] = folded_text(text)
         doc[f"{name}_pair"] = pair_text(text)
     doc["_stored_title"] = article.title  # the title field indexes its terms and stores the text
     doc["opening_pair"] = pair_text(opening_of(article))
-    sig = signature(content)
+    if sig is _COMPUTE:
+        sig = signature(content)
     doc["dup_sig"], doc["dup_bands"] = (sig, " ".join(band_keys(sig))) if sig else (b"", "")
-    doc["cluster"] = article.id  # the writer puts it in an earlier article's cluster if it has one
+    doc["cluster"] = cluster or article.id
     doc["facet_values"] = facet_values_of(article, analyzed.entities)
     doc["lead"], doc["body"] = article.lead, article.body
     doc["date"] = to_index_datetime(article.published) if article.published else UNDATED
