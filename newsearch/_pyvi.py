@@ -95,35 +95,41 @@ pos_tagger = _LazyTagger("pyvipos3.pkl")
 def word_features(sylls: list[str]) -> list[dict[str, Any]]:
     """pyvi ViTokenizer.sent2features for one sentence of syllables."""
     bi_grams, tri_grams = dictionary()
-    lowered = [s.lower() for s in sylls]
+    shapes = [_shape(s) for s in sylls]  # (lower, isupper, istitle, isdigit) once per syllable
+    lowered = [shape[0] for shape in shapes]
     n = len(sylls)
     out = []
-    for i, word in enumerate(sylls):
+    for i, (lower, upper, title, digit) in enumerate(shapes):
         f: dict[str, Any] = {
             "bias": 1.0,
-            "word.lower()": lowered[i],
-            "word.isupper()": word.isupper(),
-            "word.istitle()": word.istitle(),
-            "word.isdigit()": word.isdigit(),
+            "word.lower()": lower,
+            "word.isupper()": upper,
+            "word.istitle()": title,
+            "word.isdigit()": digit,
         }
         if i > 0:
-            prev = sylls[i - 1]
-            f["-1:word.lower()"] = lowered[i - 1]
-            f["-1:word.istitle()"] = prev.istitle()
-            f["-1:word.isupper()"] = prev.isupper()
-            f["-1:word.bi_gram()"] = f"{lowered[i - 1]} {lowered[i]}" in bi_grams
+            prev = shapes[i - 1]
+            f["-1:word.lower()"] = prev[0]
+            f["-1:word.istitle()"] = prev[2]
+            f["-1:word.isupper()"] = prev[1]
+            f["-1:word.bi_gram()"] = f"{prev[0]} {lower}" in bi_grams
             if i > 1:
-                f["-2:word.tri_gram()"] = f"{lowered[i - 2]} {lowered[i - 1]} {lowered[i]}" in tri_grams
+                f["-2:word.tri_gram()"] = f"{lowered[i - 2]} {prev[0]} {lower}" in tri_grams
         if i < n - 1:
-            nxt = sylls[i + 1]
-            f["+1:word.lower()"] = lowered[i + 1]
-            f["+1:word.istitle()"] = nxt.istitle()
-            f["+1:word.isupper()"] = nxt.isupper()
-            f["+1:word.bi_gram()"] = f"{lowered[i]} {lowered[i + 1]}" in bi_grams
+            nxt = shapes[i + 1]
+            f["+1:word.lower()"] = nxt[0]
+            f["+1:word.istitle()"] = nxt[2]
+            f["+1:word.isupper()"] = nxt[1]
+            f["+1:word.bi_gram()"] = f"{lower} {nxt[0]}" in bi_grams
             if i < n - 2:
-                f["+2:word.tri_gram()"] = f"{lowered[i]} {lowered[i + 1]} {lowered[i + 2]}" in tri_grams
+                f["+2:word.tri_gram()"] = f"{lower} {nxt[0]} {lowered[i + 2]}" in tri_grams
         out.append(f)
     return out
+
+
+@lru_cache(maxsize=200_000)
+def _shape(syllable: str) -> tuple[str, bool, bool, bool]:
+    return syllable.lower(), syllable.isupper(), syllable.istitle(), syllable.isdigit()
 
 
 _FILTERED = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~") | {"\u2026", "\u201d", "\u201c", "\u2019", "..."}

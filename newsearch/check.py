@@ -10,7 +10,8 @@ import orjson
 
 from ._damage import WHOOSH_ERRORS
 from .errors import NewsearchError
-from .index import open_index, stale_temp_files
+from .index import open_index, segment_ids, stale_temp_files
+from .manifest import checksum_problems
 from .schema import TEXT_FIELDS, article_of
 
 __all__ = ["CheckReport", "check_index"]
@@ -44,6 +45,7 @@ def check_index(path: str | os.PathLike[str]) -> CheckReport:
         try:
             whoosh = ix.whoosh()
             segments = len(whoosh._segments())  # noqa: SLF001 - Whoosh has no public accessor
+            problems += checksum_problems(where, segment_ids(whoosh))
             with whoosh.reader() as reader:
                 seen: set[str] = set()
                 for _, stored in reader.iter_docs():

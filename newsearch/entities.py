@@ -70,10 +70,16 @@ def entity_key(name: str) -> str:
 
 
 def _is_capitalised(word: Word) -> bool:
-    text = word.text
+    return _capitalised_text(word.text)
+
+
+@lru_cache(maxsize=200_000)
+def _capitalised_text(text: str) -> bool:
+    """Starts with a capital ("Hà"), or is a letter word with a capital inside ("iPhone")."""
     if not text or not text[0].isalnum():
         return False
-    if not (text[0].isupper() or (text[0].isalpha() and any(ch.isupper() for ch in text[1:]))):
+    rest = text[1:]
+    if not (text[0].isupper() or (text[0].isalpha() and rest.lower() != rest)):
         return False
     return entity_key(text.rstrip(".")) not in _NOISE  # a noise acronym splits "LLM Trung Quốc"
 

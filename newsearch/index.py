@@ -17,6 +17,8 @@ from whoosh.index import FileIndex, clean_files
 
 from ._damage import WHOOSH_ERRORS, corrupt_error
 from .pipeline import Builders, LocalBuilders, WorkerBuilders
+from .manifest import size_problems, write_manifest
+from .segments import TEMP_DIR
 from .errors import (
     ArticleNotFoundError,
     IndexCorruptError,
@@ -86,11 +88,19 @@ def open_index(path: str | os.PathLike[str]) -> "Index":
         raise IndexCorruptError(f"the index at '{where}' has no table of contents") from None
     except WHOOSH_ERRORS as exc:
         raise corrupt_error(where, exc) from None
+    damage = size_problems(where, segment_ids(ix))
+    if damage:
+        ix.close()
+        raise IndexCorruptError(f"the index at '{where}' is damaged: {damage[0]}")
     return Index(where, ix)
 
 
+def segment_ids(ix: FileIndex) -> list[str]:
+    """The ids of the index's live segments (their files are MAIN_<id>.*)."""
+    return [segment.segment_id().removeprefix("MAIN_") for segment in ix._segments()]  # noqa: SLF001
 
-TEMP_DIR = "MAIN.tmp"  # Whoosh's sorting runs while a writer works
+
+
 
 
 def stale_temp_files(path: Path) -> list[Path]:
@@ -343,6 +353,7 @@ class IndexWriter:
 
         try:
             self._writer.commit(mergetype=keep_and_add)
+            write_manifest(self._index.path, segment_ids(self._index.whoosh()))
         except WHOOSH_ERRORS as exc:
             raise IndexCorruptError(f"could not commit to the index at '{self._index.path}': {exc}") from None
 

@@ -69,7 +69,7 @@ class LocalBuilders:
         return self._builder.finish()
 
     def close(self) -> None:
-        pass
+        self._builder.discard()
 
 
 class WorkerError(NewsearchError):
@@ -85,10 +85,12 @@ def _work(path: str, memory_mb: int, tasks: Any, replies: Any, number: int, pare
             message = tasks.get(timeout=REPLY_POLL)
         except queue.Empty:
             if os.getppid() != parent:  # the indexer was killed: nothing will be committed
+                builder.discard()
                 return
             continue
         kind = message[0]
         if kind == "stop":
+            builder.discard()
             return
         try:
             if kind == "add" and not failure:

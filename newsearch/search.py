@@ -31,6 +31,7 @@ from .ranking import (
     match_terms,
     related_query,
 )
+from .fastscore import ScoringCache, Unsupported, score_query
 from .suggest import suggest_query, vocabulary_for
 from .schema import FACET_KINDS, article_of, facets_of
 
@@ -80,7 +81,15 @@ class Searcher:
             searcher.close()
         self._local.searcher = ix.searcher(weighting=self._weighting)
         self._local.generation = generation
+        self._local.scoring = None
         return self._local.searcher
+
+    def _scoring_cache(self, searcher: Any) -> ScoringCache:
+        """Arrays for vectorised scoring, built for the current Whoosh searcher on first use."""
+        cache = getattr(self._local, "scoring", None)
+        if cache is None or cache.searcher is not searcher:
+            cache = self._local.scoring = ScoringCache(searcher)
+        return cache
 
     def search(
         self,
@@ -161,16 +170,51 @@ class Searcher:
         searcher = self._whoosh_searcher()
         whoosh_query = build_query(parsed, strict=strict, ranking=self._ranking, frequent=_frequent_terms(searcher, self._ranking))
         terms = match_terms(parsed)
+        if not request.by_date:
+            try:
+                return self._run_vectorised(searcher, whoosh_query, parsed, terms, request)
+            except Unsupported:
+                pass  # a phrase or another construct only Whoosh's matchers evaluate
         sort_args = {"sortedby": "date", "reverse": True} if request.by_date else {}
         top, clusters = _collect(searcher, whoosh_query, request.offset + request.limit, request.collapse,
                                  allow=filter_query(parsed), **sort_args)
         page = list(top.results())[request.offset : request.offset + request.limit]
         hits = tuple(
-            _hit(rank, hit, terms, request.by_date, _ids(searcher, clusters.similar_to(hit.docnum)) if request.collapse else ())
+            _hit(rank, hit.fields(), hit.score, terms, request.by_date,
+                 _ids(searcher, clusters.similar_to(hit.docnum)) if request.collapse else ())
             for rank, hit in enumerate(page, start=request.offset + 1)
         )
         facets = count_facets(searcher, clusters.all_docnums(), request.facets) if request.facets else None
         return _Page(hits, clusters.total, clusters.matched - clusters.total, facets)
+
+    def _run_vectorised(self, searcher: Any, whoosh_query: Any, parsed: ParsedQuery, terms: MatchTerms, request: "_Request") -> "_Page":
+        """Relevance-ranked results from every match scored at once (newsearch.fastscore)."""
+        import numpy as np
+
+        cache = self._scoring_cache(searcher)
+        matches = score_query(cache, whoosh_query, self._weighting)
+        allow = filter_query(parsed)
+        docs, scores = matches.docs, matches.scores
+        if allow is not None and len(docs):
+            keep = np.isin(docs, np.fromiter(searcher.docs_for_query(allow), dtype=np.int64))
+            docs, scores = docs[keep], scores[keep]
+        order = np.lexsort((docs, -scores))  # best first; ties by document number, as Whoosh does
+        ranked, ranked_scores = docs[order], scores[order]
+        clusters = cache.clusters() if request.collapse else None
+        if clusters is not None:
+            codes = clusters[ranked]
+            first = np.sort(np.unique(codes, return_index=True)[1])  # each cluster's best article
+            ranked, ranked_scores = ranked[first], ranked_scores[first]
+        window = slice(request.offset, request.offset + request.limit)
+        hits = []
+        for rank, (docnum, score) in enumerate(zip(ranked[window].tolist(), ranked_scores[window].tolist()), start=request.offset + 1):
+            similar: tuple[str, ...] = ()
+            if clusters is not None:
+                members = docs[clusters[docs] == clusters[docnum]]
+                similar = _ids(searcher, [d for d in members.tolist() if d != docnum])
+            hits.append(_hit(rank, searcher.stored_fields(docnum), score, terms, False, similar))
+        facets = count_facets(searcher, docs.tolist(), request.facets) if request.facets else None
+        return _Page(tuple(hits), len(ranked), len(docs) - len(ranked), facets)
 
     def related(self, article_id: str, *, limit: int = 5) -> SearchResults:
         """The articles most similar to this one (near-duplicates of it excluded)."""
@@ -190,7 +234,7 @@ class Searcher:
             top, clusters = _collect(searcher, whoosh_query, limit + 1, True, restrict=exclude)
             found = list(top.results())[:limit]
             terms = MatchTerms(frozenset(), frozenset())
-            hits = tuple(_hit(rank, hit, terms, False, _ids(searcher, clusters.similar_to(hit.docnum)))
+            hits = tuple(_hit(rank, hit.fields(), hit.score, terms, False, _ids(searcher, clusters.similar_to(hit.docnum)))
                          for rank, hit in enumerate(found, start=1))
         except WHOOSH_ERRORS as exc:
             raise corrupt_error(self._index.path, exc) from None
@@ -266,11 +310,10 @@ def _disable_matcher_replacement(collector: object) -> None:
         collector = getattr(collector, "child", None)
 
 
-def _hit(rank: int, whoosh_hit: object, terms: MatchTerms, by_date: bool, similar: tuple[str, ...] = ()) -> Hit:
+def _hit(rank: int, stored: dict[str, Any], score: float | None, terms: MatchTerms, by_date: bool,
+         similar: tuple[str, ...] = ()) -> Hit:
     """Copy what a hit needs out of Whoosh; a date-sorted hit has no relevance score (0.0)."""
-    stored = whoosh_hit.fields()  # type: ignore[attr-defined]
     article = article_of(stored)
-    score = whoosh_hit.score  # type: ignore[attr-defined]
     return Hit(
         rank=rank,
         score=0.0 if by_date or score is None else round(float(score), 4),

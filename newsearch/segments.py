@@ -12,9 +12,16 @@ without the index lock; the process holding the lock adds them to the index at c
 
 from __future__ import annotations
 
+import heapq
+import mmap
+import os
 import pickle
+import struct
+import tempfile
 from array import array
 from collections import Counter, defaultdict
+from functools import lru_cache
+from itertools import groupby
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -25,10 +32,11 @@ from whoosh.system import pack_uint
 
 from .schema import TERM_FIELDS, build_schema
 
-__all__ = ["SegmentBuilder", "term_postings", "INDEX_NAME", "SEGMENT_MEMORY_MB"]
+__all__ = ["SegmentBuilder", "term_postings", "INDEX_NAME", "TEMP_DIR", "SEGMENT_MEMORY_MB"]
 
 INDEX_NAME = "MAIN"  # Whoosh's default index name: segment files are MAIN_<id>.*
-SEGMENT_MEMORY_MB = 160  # postings held in memory per builder before its segment is written
+TEMP_DIR = f"{INDEX_NAME}.tmp"  # Whoosh's temporary files, and our spilled runs
+SEGMENT_MEMORY_MB = 96  # postings held in memory per builder before they are spilled to a run
 _KEY_BYTES = 160  # rough memory of one distinct (field, term) key: dict slot, tuple, bytes
 _POSTING_BYTES = 16  # four array items per posting, besides its value bytes
 
@@ -37,8 +45,15 @@ Posting = tuple[bytes, int, bytes]  # term, frequency, encoded value
 
 def _positions_value(positions: list[int]) -> bytes:
     """Whoosh's ``Positions`` encoding (count, then the pickled gaps): what its reader decodes."""
+    if len(positions) == 1:  # most terms occur once in a document
+        return _single_position_value(positions[0])
     gaps = [positions[0]] + [b - a for a, b in zip(positions, positions[1:])]
     return pack_uint(len(gaps)) + pickle.dumps(gaps, 2)
+
+
+@lru_cache(maxsize=65536)
+def _single_position_value(position: int) -> bytes:
+    return pack_uint(1) + pickle.dumps([position], 2)
 
 
 def term_postings(text: str, *, positional: bool) -> tuple[list[Posting], int]:
@@ -58,7 +73,7 @@ def term_postings(text: str, *, positional: bool) -> tuple[list[Posting], int]:
 
 class _Postings:
     """The postings of one segment in a few flat arrays (≈ 20 bytes each instead of ≈ 150 as
-    Python tuples), sorted by (field, term, document) only when written."""
+    Python tuples), sorted by (field, term, document) only when spilled or written."""
 
     def __init__(self) -> None:
         self.keys: dict[tuple[str, bytes], int] = {}
@@ -67,6 +82,9 @@ class _Postings:
         self.freqs = array("I")
         self.value_sizes = array("I")
         self.values = bytearray()
+
+    def __len__(self) -> int:
+        return len(self.docnums)
 
     def add(self, fieldname: str, postings: list[Posting], docnum: int) -> None:
         keys = self.keys
@@ -84,58 +102,135 @@ class _Postings:
     def memory(self) -> int:
         return len(self.keys) * _KEY_BYTES + len(self.docnums) * _POSTING_BYTES + len(self.values)
 
-    def in_order(self, batch: int = 65536) -> Iterator[tuple[str, bytes, list[tuple[int, int, bytes]]]]:
-        """(field, term, [(docnum, freq, value), ...]) in the order Whoosh's codec wants.
-
-        Postings of one key were added in document order; a stable sort on the key's rank keeps
-        it."""
+    def sorted_run(self, field_numbers: dict[str, int]) -> "_Run":
+        """The postings ordered by (field, term), each key's in document order (a stable sort on
+        the key's rank keeps the order they were added in)."""
         import numpy as np
 
         ordered_keys = sorted(self.keys)
         rank = np.empty(len(ordered_keys), dtype=np.int64)
         rank[np.fromiter((self.keys[k] for k in ordered_keys), dtype=np.int64, count=len(ordered_keys))] = np.arange(len(ordered_keys))
-        key_ids = np.frombuffer(self.key_ids, dtype=np.uint32) if self.key_ids else np.empty(0, np.uint32)
-        order = np.argsort(rank[key_ids], kind="stable")
-        sizes = np.frombuffer(self.value_sizes, dtype=np.uint32).astype(np.int64) if self.value_sizes else np.empty(0, np.int64)
-        ends = np.cumsum(sizes)
-        starts = ends - sizes
-        docnums = np.frombuffer(self.docnums, dtype=np.uint32) if self.docnums else np.empty(0, np.uint32)
-        freqs = np.frombuffer(self.freqs, dtype=np.uint32) if self.freqs else np.empty(0, np.uint32)
-        values = bytes(self.values)
-        current: list[tuple[int, int, bytes]] = []
-        current_rank = -1
-        for begin in range(0, len(order), batch):
-            chunk = order[begin : begin + batch]
-            for key_rank, docnum, freq, start, end in zip(
-                rank[key_ids[chunk]].tolist(), docnums[chunk].tolist(), freqs[chunk].tolist(),
-                starts[chunk].tolist(), ends[chunk].tolist(),
-            ):
-                if key_rank != current_rank:
-                    if current:
-                        yield (*ordered_keys[current_rank], current)
-                    current_rank, current = key_rank, []
-                current.append((docnum, freq, values[start:end]))
-        if current:
-            yield (*ordered_keys[current_rank], current)
+        key_ranks = rank[np.frombuffer(self.key_ids, dtype=np.uint32)]
+        order = np.argsort(key_ranks, kind="stable")
+        counts = np.bincount(key_ranks, minlength=len(ordered_keys)).tolist()
+        sizes = np.frombuffer(self.value_sizes, dtype=np.uint32)
+        starts = np.cumsum(sizes, dtype=np.int64) - sizes
+        keys = [(field_numbers[f], t, n) for (f, t), n in zip(ordered_keys, counts)]
+        return _Run(
+            iter(keys),
+            memoryview(np.frombuffer(self.docnums, dtype=np.uint32)[order].tobytes()).cast("I"),
+            memoryview(np.frombuffer(self.freqs, dtype=np.uint32)[order].tobytes()).cast("I"),
+            memoryview(sizes[order].tobytes()).cast("I"),
+            memoryview(starts[order].tobytes()).cast("q"),
+            memoryview(bytes(self.values)),  # values stay in the order they came; offsets find them
+        )
+
+
+_RUN_HEADER = struct.Struct("<QQQQ")  # keys, postings, bytes of the key section, bytes of values
+_RUN_KEY = struct.Struct("<HHI")  # field number, term length, postings
+
+
+class _Run:
+    """Sorted postings, in memory or in a spilled file, read key by key in order: docnums,
+    frequencies, value sizes and value offsets in key order; the values themselves as added."""
+
+    def __init__(self, keys: Iterator[tuple[int, bytes, int]], docnums: memoryview, freqs: memoryview,
+                 sizes: memoryview, offsets: memoryview, values: memoryview, closing: Any = None) -> None:
+        self.keys = keys
+        self._arrays = (docnums, freqs, sizes, offsets)
+        self._values = values
+        self._next = 0
+        self._closing = closing
+
+    def take(self, count: int) -> list[tuple[int, int, bytes]]:
+        """The next ``count`` postings (those of the key just read from :attr:`keys`)."""
+        start, end = self._next, self._next + count
+        self._next = end
+        docnums, freqs, sizes, offsets = (a[start:end].tolist() for a in self._arrays)
+        values = self._values
+        return [(d, f, bytes(values[o : o + s])) for d, f, s, o in zip(docnums, freqs, sizes, offsets)]
+
+    def save(self, path: Path) -> None:
+        """Write this (in-memory) run to ``path``."""
+        keys = list(self.keys)
+        key_section = b"".join(_RUN_KEY.pack(f, len(t), n) + t for f, t, n in keys)
+        with open(path, "wb") as out:
+            out.write(_RUN_HEADER.pack(len(keys), len(self._arrays[0]), len(key_section), len(self._values)))
+            for part in (key_section, *self._arrays, self._values):
+                out.write(part)
+
+    @classmethod
+    def load(cls, path: Path) -> "_Run":
+        """Map a saved run; its keys are parsed as they are read."""
+        with open(path, "rb") as handle:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        view = memoryview(mapped)
+        n_keys, n, key_bytes, value_bytes = _RUN_HEADER.unpack_from(view, 0)
+        at = _RUN_HEADER.size + key_bytes
+        arrays = [view[at + i * 4 * n : at + (i + 1) * 4 * n].cast("I") for i in range(3)]
+        offsets = view[at + 12 * n : at + 20 * n].cast("q")
+        values = view[at + 20 * n : at + 20 * n + value_bytes]
+
+        def keys() -> Iterator[tuple[int, bytes, int]]:
+            offset = _RUN_HEADER.size
+            for _ in range(n_keys):
+                field, length, count = _RUN_KEY.unpack_from(view, offset)
+                offset += _RUN_KEY.size
+                yield field, bytes(view[offset : offset + length]), count
+                offset += length
+
+        return cls(keys(), *arrays, offsets, values, closing=(mapped, view))
+
+    def close(self) -> None:
+        for view in (*self._arrays, self._values):
+            view.release()
+        if self._closing is not None:
+            mapped, view = self._closing
+            view.release()
+            mapped.close()
+
+
+def _tagged_keys(run: _Run, number: int) -> Iterator[tuple[tuple[int, bytes], int, int]]:
+    for field, term, count in run.keys:
+        yield (field, term), number, count
+
+
+def _merged(runs: list[_Run]) -> Iterator[tuple[int, bytes, list[tuple[int, int, bytes]]]]:
+    """(field number, term, postings) over several runs of one segment: for a key found in several
+    runs, the earlier run's postings (smaller document numbers) come first."""
+    if len(runs) == 1:
+        run = runs[0]
+        for field, term, count in run.keys:
+            yield field, term, run.take(count)
+        return
+    tagged = [_tagged_keys(run, number) for number, run in enumerate(runs)]
+    for key, group in groupby(heapq.merge(*tagged), key=lambda item: item[0]):
+        postings: list[tuple[int, int, bytes]] = []
+        for _, number, count in group:
+            postings += runs[number].take(count)
+        yield key[0], key[1], postings
 
 
 class SegmentBuilder:
-    """Writes documents into new segments of the index at ``path``; :meth:`finish` returns them
-    for the lock holder to commit. A segment is written whenever the postings in memory pass
-    ``memory_mb``, so memory stays bounded whatever the number of documents.
+    """Writes documents into a new segment of the index at ``path``; :meth:`finish` writes it and
+    returns it for the lock holder to commit. Postings beyond ``memory_mb`` are sorted and spilled
+    to a run file in the index's temporary directory, and the runs are merged when the segment is
+    written: memory stays bounded, and a session gives one segment per builder.
 
     The builder takes no lock: the caller must hold the index's (or be run by whoever does)."""
 
     def __init__(self, path: str | Path, memory_mb: int = SEGMENT_MEMORY_MB) -> None:
+        self._path = Path(path)
         self._storage = FileStorage(str(path))
         self._codec = default_codec()
         self._schema = build_schema()
         self._names = sorted(self._schema.names())
+        self._field_numbers = {name: number for number, name in enumerate(self._names)}
         self._limit = memory_mb * 1024 * 1024
-        self._finished: list[Any] = []
         self._segment: Any = None
-        self._where: dict[str, tuple[int, int]] = {}  # id → (segment number, docnum) this session
-        self._deleted: dict[int, set[int]] = defaultdict(set)
+        self._where: dict[str, int] = {}  # id → docnum in the pending segment
+        self._deleted: set[int] = set()
+        self._runs: list[Path] = []
 
     # -- documents
 
@@ -147,29 +242,35 @@ class SegmentBuilder:
         self.delete(document["id"])
         docnum = self._docnum
         self._add_fields(document, docnum)
-        self._where[document["id"]] = (len(self._finished), docnum)
+        self._where[document["id"]] = docnum
         self._docnum += 1
         if self._postings.memory() > self._limit:
-            self._write_segment()
+            self._spill()
 
     def delete(self, article_id: str) -> bool:
         """Delete the document with this id given to this builder since the last finish."""
-        found = self._where.pop(article_id, None)
-        if found is None:
+        docnum = self._where.pop(article_id, None)
+        if docnum is None:
             return False
-        self._deleted[found[0]].add(found[1])
+        self._deleted.add(docnum)
         return True
 
     def finish(self) -> list[Any]:
-        """Write what is pending and return every segment written since the last finish."""
-        if self._segment is not None:
-            self._write_segment()
-        segments = self._finished
-        for number, segment in enumerate(segments):
-            for docnum in self._deleted.get(number, ()):
-                segment.delete_document(docnum)
-        self._finished, self._where, self._deleted = [], {}, defaultdict(set)
-        return segments
+        """Write the pending segment and return it (a list: empty when nothing was added)."""
+        if self._segment is None:
+            return []
+        segment = self._write_segment()
+        for docnum in self._deleted:
+            segment.delete_document(docnum)
+        self._segment, self._where, self._deleted = None, {}, set()
+        return [segment]
+
+    def discard(self) -> None:
+        """Forget the pending segment: remove its run files (its segment files are not in any
+        table of contents; the next commit's clean-up deletes them)."""
+        for path in self._runs:
+            path.unlink(missing_ok=True)
+        self._runs, self._segment = [], None
 
     # -- internals
 
@@ -192,8 +293,8 @@ class SegmentBuilder:
             if field.indexed:
                 if name in TERM_FIELDS:
                     postings, count = term_postings(value, positional=isinstance(field.format, Positions))
-                else:
-                    postings, count = [(t, f, v) for t, f, _, v in field.index(value)], 0
+                else:  # ids, keywords, dates: Whoosh's own analysis (field boosts are all 1)
+                    postings = [(t, f, v) for t, f, _, v in field.index(value)]
                     count = sum(f for _, f, _ in postings)
                 if field.scorable:
                     length = count
@@ -207,30 +308,48 @@ class SegmentBuilder:
                 perdoc.add_column_value(name, field.column_type, field.to_column_value(stored))
         perdoc.finish_doc()
 
-    def _write_segment(self) -> None:
+    def _spill(self) -> None:
+        """Sort the postings in memory into a run file and start afresh."""
+        folder = self._path / TEMP_DIR
+        folder.mkdir(exist_ok=True)
+        handle, name = tempfile.mkstemp(suffix=".run", dir=folder)
+        os.close(handle)
+        self._postings.sorted_run(self._field_numbers).save(Path(name))
+        self._runs.append(Path(name))
+        self._postings = _Postings()
+
+    def _write_segment(self) -> Any:
         segment, schema = self._segment, self._schema
         self._perdoc.close()
+        runs = [_Run.load(path) for path in self._runs]
+        if len(self._postings):
+            runs.append(self._postings.sorted_run(self._field_numbers))
+        self._postings = _Postings()
         writer = self._codec.field_writer(self._storage, segment)
         current_field = None
-        for name, term, postings in self._postings.in_order():
-            if name != current_field:
-                if current_field is not None:
-                    writer.finish_field()
-                writer.start_field(name, schema[name])
-                current_field = name
-                lengths = self._lengths.get(name)
-                length_of = (lambda d, _l=lengths: _l[d] if d < len(_l) else 0) if lengths is not None else (lambda d: 0)
-            writer.start_term(term)
-            for docnum, freq, value in postings:
-                writer.add(docnum, float(freq), value, length_of(docnum))
-            writer.finish_term()
-        if current_field is not None:
-            writer.finish_field()
-        writer.close()
+        try:
+            for field_number, term, postings in _merged(runs) if runs else ():
+                if field_number != current_field:
+                    if current_field is not None:
+                        writer.finish_field()
+                    name = self._names[field_number]
+                    writer.start_field(name, schema[name])
+                    current_field = field_number
+                    lengths = self._lengths.get(name)
+                    length_of = (lambda d, _l=lengths: _l[d] if d < len(_l) else 0) if lengths is not None else (lambda d: 0)
+                writer.start_term(term)
+                for docnum, freq, value in postings:
+                    writer.add(docnum, float(freq), value, length_of(docnum))
+                writer.finish_term()
+            if current_field is not None:
+                writer.finish_field()
+            writer.close()
+        finally:
+            for run in runs:
+                run.close()
+            self.discard()
         segment.set_doc_count(self._docnum)
-        if segment.should_assemble():
-            segment.create_compound_file(self._storage)
-            segment.compound = True
-        self._finished.append(segment)
-        self._segment = None
-        self._postings = _Postings()
+        # Not assembled into one compound file: whoosh3 opens each part of a compound file as an
+        # in-memory copy (BufferFile → BytesIO), so every reader of a 35k index held ≈ 1 GB;
+        # separate files are read through the page cache.
+        return segment

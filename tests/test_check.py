@@ -24,13 +24,14 @@ def test_a_sound_index_passes(runner, index_copy):
     assert result.exit_code == 0 and "OK, 301 articles" in result.stdout
 
 
-def _segment(path):
-    return max(path.glob("*.seg"), key=lambda p: p.stat().st_size)
+def _segment_file(path, suffix):
+    return max(path.glob(f"MAIN_*{suffix}"), key=lambda p: p.stat().st_size)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "delete"])
-def test_damaged_segment_is_reported_in_one_line_with_the_fix(runner, index_copy, damage):
-    segment = _segment(index_copy)
+@pytest.mark.parametrize("part", [".pst", ".trm", "._stored.col"])
+def test_damaged_segment_is_reported_in_one_line_with_the_fix(runner, index_copy, damage, part):
+    segment = _segment_file(index_copy, part)
     if damage == "truncate":
         segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])
     else:
@@ -40,6 +41,17 @@ def test_damaged_segment_is_reported_in_one_line_with_the_fix(runner, index_copy
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error:") and "--rebuild" in last
     assert "Traceback" not in result.output
+
+
+def test_garbled_bytes_are_found_by_their_checksum(runner, index_copy):
+    postings = _segment_file(index_copy, ".pst")
+    data = bytearray(postings.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    postings.write_bytes(bytes(data))
+    report = check_index(index_copy)
+    assert not report.ok and "checksum" in report.problems[0]
+    result = runner.invoke(app, ["check", "--index", str(index_copy)])
+    assert result.exit_code == 2 and "--rebuild" in result.stderr
 
 
 def test_not_an_index_and_foreign_versions(runner, tmp_path, index_copy):
