@@ -10,7 +10,7 @@ pair by how many articles contain it as a phrase: "gia vang" → "giá vàng", n
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import log
 from typing import Any, Sequence
 
@@ -31,22 +31,30 @@ PAIR_WEIGHT = 3.0
 
 @dataclass
 class Vocabulary:
-    """Accented syllables of the index grouped by folded form, most frequent first."""
+    """Accented syllables of the index grouped by folded form; document frequencies are looked up
+    only for the groups a query asks about (reading every term's statistics took seconds)."""
 
-    by_folded: dict[str, list[tuple[str, int]]]
+    by_folded: dict[str, list[str]]
+    _ranked: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
     @classmethod
     def from_reader(cls, reader: Any) -> "Vocabulary":
-        grouped: dict[str, list[tuple[str, int]]] = {}
-        for term, info in reader.iter_field(FIELD):
-            text = term.decode("utf-8") if isinstance(term, bytes) else term
-            grouped.setdefault(fold_diacritics(text), []).append((text, info.doc_frequency()))
-        for variants in grouped.values():
-            variants.sort(key=lambda item: -item[1])
-        return cls(grouped)
+        grouped: dict[str, set[str]] = {}
+        leaves = [leaf for leaf, _ in reader.leaf_readers()] if hasattr(reader, "leaf_readers") else [reader]
+        for leaf in leaves:
+            for term in leaf.lexicon(FIELD):
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                grouped.setdefault(fold_diacritics(text), set()).add(text)
+        return cls({folded: sorted(texts) for folded, texts in grouped.items()})
 
-    def variants(self, folded: str) -> list[tuple[str, int]]:
-        return self.by_folded.get(folded, [])
+    def variants(self, folded: str, searcher: Any) -> list[tuple[str, int]]:
+        """(accented syllable, document frequency) that fold to ``folded``, most frequent first."""
+        ranked = self._ranked.get(folded)
+        if ranked is None:
+            ranked = [(text, searcher.doc_frequency(FIELD, text)) for text in self.by_folded.get(folded, ())]
+            ranked.sort(key=lambda item: -item[1])
+            self._ranked[folded] = ranked
+        return ranked
 
 
 _cache: dict[tuple[str, int], Vocabulary] = {}
@@ -54,7 +62,7 @@ _cache_lock = threading.Lock()
 
 
 def vocabulary_for(searcher: Any, key: tuple[str, int]) -> Vocabulary:
-    """The vocabulary of one index generation, built once (a few hundred ms at 35k articles)."""
+    """The vocabulary of one index generation, built once."""
     with _cache_lock:
         if key not in _cache:
             _cache.clear()
@@ -67,7 +75,7 @@ def _typo_candidates(searcher: Any, folded: str, vocabulary: Vocabulary) -> list
     letters to what was typed first ("vag" → "vang"), then the most frequent."""
     maxdist = 1 if len(folded) <= 6 else 2
     near = searcher.reader().terms_within(f"{FIELD}_fold", folded, maxdist)
-    ranked = sorted(near, key=lambda t: (not _is_subsequence(folded, t), -sum(df for _, df in vocabulary.variants(t))))
+    ranked = sorted(near, key=lambda t: (not _is_subsequence(folded, t), -sum(df for _, df in vocabulary.variants(t, searcher))))
     return ranked[:CANDIDATES]
 
 
@@ -75,12 +83,12 @@ def _candidates(searcher: Any, syllable: str, vocabulary: Vocabulary) -> list[tu
     """(accented syllable, document frequency) options for one typed syllable."""
     typed = syllable_term(syllable)
     if has_diacritics(typed):
-        known = [(a, df) for a, df in vocabulary.variants(folded_term(typed)) if a == typed]
+        known = [(a, df) for a, df in vocabulary.variants(folded_term(typed), searcher) if a == typed]
         if known:
             return known
-        options = vocabulary.variants(folded_term(typed))[:CANDIDATES]  # a wrong accent
+        options = vocabulary.variants(folded_term(typed), searcher)[:CANDIDATES]  # a wrong accent
         return options or _near(searcher, folded_term(typed), vocabulary)[:1]
-    options = vocabulary.variants(typed)[:CANDIDATES]
+    options = vocabulary.variants(typed, searcher)[:CANDIDATES]
     if options:
         return options
     return _near(searcher, typed, vocabulary)[:CANDIDATES]
@@ -88,7 +96,7 @@ def _candidates(searcher: Any, syllable: str, vocabulary: Vocabulary) -> list[tu
 
 def _near(searcher: Any, folded: str, vocabulary: Vocabulary) -> list[tuple[str, int]]:
     """Accented forms of the known syllables near a typo, best first."""
-    return [(a, df) for f in _typo_candidates(searcher, folded, vocabulary) for a, df in vocabulary.variants(f)[:2]]
+    return [(a, df) for f in _typo_candidates(searcher, folded, vocabulary) for a, df in vocabulary.variants(f, searcher)[:2]]
 
 
 def _is_subsequence(short: str, long: str) -> bool:
