@@ -13,7 +13,6 @@ without the index lock; the process holding the lock adds them to the index at c
 from __future__ import annotations
 
 import heapq
-import mmap
 import os
 import pickle
 import struct
@@ -36,7 +35,7 @@ __all__ = ["SegmentBuilder", "term_postings", "INDEX_NAME", "TEMP_DIR", "SEGMENT
 
 INDEX_NAME = "MAIN"  # Whoosh's default index name: segment files are MAIN_<id>.*
 TEMP_DIR = f"{INDEX_NAME}.tmp"  # Whoosh's temporary files, and our spilled runs
-SEGMENT_MEMORY_MB = 96  # postings held in memory per builder before they are spilled to a run
+SEGMENT_MEMORY_MB = 64  # postings held in memory per builder before they are spilled to a run
 _KEY_BYTES = 160  # rough memory of one distinct (field, term) key: dict slot, tuple, bytes
 _POSTING_BYTES = 16  # four array items per posting, besides its value bytes
 
@@ -114,80 +113,119 @@ class _Postings:
         order = np.argsort(key_ranks, kind="stable")
         counts = np.bincount(key_ranks, minlength=len(ordered_keys)).tolist()
         sizes = np.frombuffer(self.value_sizes, dtype=np.uint32)
-        starts = np.cumsum(sizes, dtype=np.int64) - sizes
         keys = [(field_numbers[f], t, n) for (f, t), n in zip(ordered_keys, counts)]
         return _Run(
             iter(keys),
-            memoryview(np.frombuffer(self.docnums, dtype=np.uint32)[order].tobytes()).cast("I"),
-            memoryview(np.frombuffer(self.freqs, dtype=np.uint32)[order].tobytes()).cast("I"),
-            memoryview(sizes[order].tobytes()).cast("I"),
-            memoryview(starts[order].tobytes()).cast("q"),
-            memoryview(bytes(self.values)),  # values stay in the order they came; offsets find them
+            _Cursor(np.frombuffer(self.docnums, dtype=np.uint32)[order].tobytes()),
+            _Cursor(np.frombuffer(self.freqs, dtype=np.uint32)[order].tobytes()),
+            _Cursor(sizes[order].tobytes()),
+            _Cursor(_gather(np.frombuffer(self.values, dtype=np.uint8), sizes, order)),
         )
+
+
+def _gather(values: Any, sizes: Any, order: Any, chunk: int = 1 << 18) -> bytes:
+    """The variable-length values put in ``order``, with numpy, a chunk of postings at a time."""
+    import numpy as np
+
+    starts = np.cumsum(sizes, dtype=np.int64) - sizes
+    parts = []
+    for begin in range(0, len(order), chunk):
+        picked = order[begin : begin + chunk]
+        lengths = sizes[picked].astype(np.int64)
+        total = int(lengths.sum())
+        if not total:
+            continue
+        # byte positions: each picked value's start, then +0, +1, ... within it
+        firsts = np.cumsum(lengths) - lengths
+        positions = np.repeat(starts[picked] - firsts, lengths) + np.arange(total, dtype=np.int64)
+        parts.append(values[positions].tobytes())
+    return b"".join(parts)
+
+
+class _Cursor:
+    """Sequential reads over bytes in memory (what a run file's sections give from disk)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._view = memoryview(data)
+        self._at = 0
+
+    def read(self, size: int) -> bytes:
+        start, self._at = self._at, self._at + size
+        return self._view[start : self._at]
+
+    def raw(self) -> memoryview:
+        return self._view
+
+    def close(self) -> None:
+        self._view = memoryview(b"")
 
 
 _RUN_HEADER = struct.Struct("<QQQQ")  # keys, postings, bytes of the key section, bytes of values
 _RUN_KEY = struct.Struct("<HHI")  # field number, term length, postings
+_READ_BUFFER = 1 << 16
 
 
 class _Run:
-    """Sorted postings, in memory or in a spilled file, read key by key in order: docnums,
-    frequencies, value sizes and value offsets in key order; the values themselves as added."""
+    """Sorted postings, in memory or in a spilled file, read key by key in order. Each section
+    (docnums, frequencies, value sizes, values) is read sequentially: a file's pages go through
+    the page cache, never into the process's memory."""
 
-    def __init__(self, keys: Iterator[tuple[int, bytes, int]], docnums: memoryview, freqs: memoryview,
-                 sizes: memoryview, offsets: memoryview, values: memoryview, closing: Any = None) -> None:
+    def __init__(self, keys: Iterator[tuple[int, bytes, int]], docnums: Any, freqs: Any, sizes: Any, values: Any) -> None:
         self.keys = keys
-        self._arrays = (docnums, freqs, sizes, offsets)
-        self._values = values
-        self._next = 0
-        self._closing = closing
+        self._sections = (docnums, freqs, sizes, values)
 
     def take(self, count: int) -> "_Block":
         """The next ``count`` postings (those of the key just read from :attr:`keys`)."""
-        start, end = self._next, self._next + count
-        self._next = end
-        docnums, freqs, sizes, offsets = (a[start:end].tolist() for a in self._arrays)
-        values = self._values
-        return docnums, freqs, [bytes(values[o : o + s]) for s, o in zip(sizes, offsets)]
+        docnums, freqs, sizes, values = self._sections
+        docs, fs, lengths = array("I"), array("I"), array("I")
+        docs.frombytes(docnums.read(4 * count))
+        fs.frombytes(freqs.read(4 * count))
+        lengths.frombytes(sizes.read(4 * count))
+        blob = bytes(values.read(sum(lengths)))
+        out, at = [], 0
+        for size in lengths:
+            out.append(blob[at : at + size])
+            at += size
+        return docs.tolist(), fs.tolist(), out
 
     def save(self, path: Path) -> None:
         """Write this (in-memory) run to ``path``."""
         keys = list(self.keys)
         key_section = b"".join(_RUN_KEY.pack(f, len(t), n) + t for f, t, n in keys)
+        docnums, freqs, sizes, values = (section.raw() for section in self._sections)
         with open(path, "wb") as out:
-            out.write(_RUN_HEADER.pack(len(keys), len(self._arrays[0]), len(key_section), len(self._values)))
-            for part in (key_section, *self._arrays, self._values):
+            out.write(_RUN_HEADER.pack(len(keys), len(docnums) // 4, len(key_section), len(values)))
+            for part in (key_section, docnums, freqs, sizes, values):
                 out.write(part)
 
     @classmethod
     def load(cls, path: Path) -> "_Run":
-        """Map a saved run; its keys are parsed as they are read."""
+        """Open a saved run: one buffered reader per section."""
         with open(path, "rb") as handle:
-            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        view = memoryview(mapped)
-        n_keys, n, key_bytes, value_bytes = _RUN_HEADER.unpack_from(view, 0)
-        at = _RUN_HEADER.size + key_bytes
-        arrays = [view[at + i * 4 * n : at + (i + 1) * 4 * n].cast("I") for i in range(3)]
-        offsets = view[at + 12 * n : at + 20 * n].cast("q")
-        values = view[at + 20 * n : at + 20 * n + value_bytes]
+            n_keys, n, key_bytes, _ = _RUN_HEADER.unpack(handle.read(_RUN_HEADER.size))
+        starts = [_RUN_HEADER.size + key_bytes + i * 4 * n for i in range(4)]
+        sections = []
+        for start in [_RUN_HEADER.size, *starts]:
+            reader = open(path, "rb", buffering=_READ_BUFFER)  # noqa: SIM115 - closed by close()
+            reader.seek(start)
+            sections.append(reader)
+        key_reader = sections[0]
 
         def keys() -> Iterator[tuple[int, bytes, int]]:
-            offset = _RUN_HEADER.size
             for _ in range(n_keys):
-                field, length, count = _RUN_KEY.unpack_from(view, offset)
-                offset += _RUN_KEY.size
-                yield field, bytes(view[offset : offset + length]), count
-                offset += length
+                field, length, count = _RUN_KEY.unpack(key_reader.read(_RUN_KEY.size))
+                yield field, key_reader.read(length), count
 
-        return cls(keys(), *arrays, offsets, values, closing=(mapped, view))
+        run = cls(keys(), *sections[1:])
+        run._key_reader = key_reader
+        return run
 
     def close(self) -> None:
-        for view in (*self._arrays, self._values):
-            view.release()
-        if self._closing is not None:
-            mapped, view = self._closing
-            view.release()
-            mapped.close()
+        for section in self._sections:
+            section.close()
+        key_reader = getattr(self, "_key_reader", None)
+        if key_reader is not None:
+            key_reader.close()
 
 
 def _tagged_keys(run: _Run, number: int) -> Iterator[tuple[tuple[int, bytes], int, int]]:
