@@ -27,6 +27,9 @@ MAX_SUGGEST_SYLLABLES = 8
 CANDIDATES = 4
 FIELD = "content"
 PAIR_WEIGHT = 3.0
+# The longest Vietnamese syllable has 7 letters ("nghiêng"); names and loanwords run longer. Beyond
+# this, the edit-distance search over the lexicon took seconds ("hàhàhà…") and cannot find a typo.
+MAX_TYPO_LETTERS = 12
 
 
 @dataclass
@@ -73,6 +76,8 @@ def vocabulary_for(searcher: Any, key: tuple[str, int]) -> Vocabulary:
 def _typo_candidates(searcher: Any, folded: str, vocabulary: Vocabulary) -> list[str]:
     """Known folded syllables one (or, for long words, two) edits away; those that only add
     letters to what was typed first ("vag" → "vang"), then the most frequent."""
+    if len(folded) > MAX_TYPO_LETTERS:  # no syllable is that long: a run-together string, not a typo
+        return []
     maxdist = 1 if len(folded) <= 6 else 2
     near = searcher.reader().terms_within(f"{FIELD}_fold", folded, maxdist)
     ranked = sorted(near, key=lambda t: (not _is_subsequence(folded, t), -sum(df for _, df in vocabulary.variants(t, searcher))))

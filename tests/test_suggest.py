@@ -34,3 +34,15 @@ def test_share_restored_exactly(sample_index):
 def test_no_hand_made_query_returns_nothing(sample_index):
     searcher = sample_index.searcher()
     assert all(searcher.search(q["query"]).total > 0 for q in QUERIES)
+
+
+def test_a_run_together_string_is_not_searched_for_typos(sample_index, monkeypatch):
+    """The edit-distance search over the lexicon took ~8 s for "hàhàhà…" (60 letters)."""
+    searched = []
+    with sample_index.searcher() as searcher:
+        reader_class = type(searcher._whoosh_searcher().reader())
+        original = reader_class.terms_within
+        monkeypatch.setattr(reader_class, "terms_within", lambda self, field, text, *a, **k: searched.append(text) or original(self, field, text, *a, **k))
+        assert searcher.search("hà" * 30).suggestion is None
+        searcher.search("vag")  # a real typo is still looked for
+    assert searched == ["vag"]
