@@ -39,7 +39,7 @@ from .errors import (
     QueryError,
     SchemaVersionError,
 )
-from .index import Index, create_index, index_exists, open_index
+from .index import Index, IndexWriter, create_index, index_exists, open_index
 from .ingest import check_inputs, read_articles
 from .ingest.sources import count_records
 from .models import IndexReport, IngestProblem, SearchResults
@@ -153,6 +153,18 @@ def _report_problems(err: Console, problems: list[IngestProblem]) -> None:
         err.print(f"… and {len(problems) - MAX_PROBLEMS_SHOWN} more skipped records", markup=False)
 
 
+def _open_writer(ix: Index, err: Console, wait: float) -> IndexWriter:
+    """The index's writer; if another indexer holds it, say so and wait up to ``wait`` seconds."""
+    try:
+        return ix.writer()
+    except IndexLockedError:
+        if wait <= 0:
+            raise
+        err.print(f"another indexer is writing to {ix.path}; waiting up to {wait:g} s for it (--wait)",
+                  markup=False, highlight=False, soft_wrap=True)
+        return ix.writer(wait=wait)
+
+
 def run_indexing(
     ix: Index, sources: list[str], err: Console, *, wait: float, workers: int | None = None, commit_every: int = COMMIT_EVERY
 ) -> IndexReport:
@@ -161,9 +173,10 @@ def run_indexing(
     articles = read_articles(sources, on_problem=problems.append, stdin=sys.stdin.buffer)
     total = count_records(sources)
     started = time.perf_counter()
+    writer = _open_writer(ix, err, wait)
     with _progress(err, total) as progress:
         task = progress.add_task("indexing", total=total)
-        with ix.writer(wait=wait) as writer:
+        with writer:
             report = writer.add_many(
                 articles,
                 progress=lambda n: progress.update(task, completed=n),

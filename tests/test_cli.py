@@ -5,6 +5,7 @@ import shutil
 import orjson
 import pytest
 
+import newsearch
 from newsearch.cli import app
 
 from .conftest import SAMPLE, SEED_TITLE, write
@@ -207,3 +208,21 @@ def test_related_command(runner, cli_index):
     assert 0 < len(hits) <= 5 and seed not in [h["id"] for h in hits]
     missing = run(runner, "related", "no-such-id", "--index", cli_index)
     assert missing.exit_code == 2 and "no-such-id" in missing.stderr
+
+
+def test_a_second_indexer_says_it_waits_then_gives_up_in_one_line(runner, tmp_path):
+    source = tmp_path / "one.jsonl"
+    source.write_text('{"id": "a", "title": "Hà Nội", "body": "Hà Nội mưa to"}\n', encoding="utf-8")
+    index = tmp_path / "ix"
+    with newsearch.create_index(index) as ix:
+        holder = ix.writer()  # another indexer, still running
+        try:
+            result = runner.invoke(app, ["index", str(source), "--index", str(index), "--wait", "0.3"])
+        finally:
+            holder.cancel()
+    assert result.exit_code == 2
+    assert "waiting up to 0.3 s" in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error:") and "--wait" in last and "Traceback" not in result.output
+    result = runner.invoke(app, ["index", str(source), "--index", str(index), "--wait", "0"])
+    assert result.exit_code == 0  # the lock was given back
