@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import orjson
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex, clean_files
+from whoosh.writing import MERGE_SMALL
 
 from ._damage import WHOOSH_ERRORS, corrupt_error
 from .pipeline import Builders, LocalBuilders, WorkerBuilders
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["Index", "IndexWriter", "create_index", "open_index", "index_exists"]
 
 VERSION_FILE = "newsearch.json"
-WRITER_MEMORY_MB = 128  # postings sorted in memory up to about this size, then spilled to disk
+WRITER_MEMORY_MB = 64  # Whoosh's own pool, used only when it merges small segments
 
 
 def index_exists(path: str | os.PathLike[str]) -> bool:
@@ -149,7 +150,8 @@ class Index:
         # time we hold it (a live writer would still hold the lock); the new writer's are not listed.
         leftovers = stale_temp_files(self.path)
         try:
-            writer = self._ix.writer(timeout=wait, limitmb=WRITER_MEMORY_MB)
+            # compound=False: whoosh3 reads each part of a compound file as an in-memory copy
+            writer = self._ix.writer(timeout=wait, limitmb=WRITER_MEMORY_MB, compound=False)
         except whoosh_index.LockError:
             raise IndexLockedError(f"another process is writing to the index at '{self.path}'") from None
         remove_files(leftovers)
@@ -349,7 +351,9 @@ class IndexWriter:
             self._writer.delete_by_term("id", article_id)
 
         def keep_and_add(writer: Any, existing: list[Any]) -> list[Any]:
-            return [s for s in existing if s.doc_count()] + segments
+            # Whoosh's own policy merges the smallest segments (many short commits, re-indexing
+            # runs) into this writer's segment; the builders' segments join as they are.
+            return MERGE_SMALL(writer, [s for s in existing if s.doc_count()]) + segments
 
         try:
             self._writer.commit(mergetype=keep_and_add)

@@ -90,3 +90,15 @@ def test_checkpoints_commit_as_they_go_and_keep_duplicate_detection(tmp_path):
         assert seen_counts[3] == 3 and seen_counts[6] == 6  # committed while the run went on
         results = ix.searcher().search("Sơn La thanh niên")
         assert results.collapsed == 1  # "b" found "a" through the committed index
+
+
+def test_many_small_commits_are_merged_into_few_segments(tmp_path):
+    articles = [newsearch.Article(id=str(n), title=f"Tin số {n}", body=f"Hà Nội ngày {n} mưa to") for n in range(120)]
+    with newsearch.create_index(tmp_path / "ix") as ix:
+        with ix.writer() as writer:
+            writer.add_many(articles, commit_every=4)  # 30 commits
+        segments = len(ix.whoosh()._segments())
+        assert segments < 15
+        assert ix.doc_count() == 120
+        with ix.searcher() as searcher:
+            assert searcher.search("mưa to", limit=200).total == 120
