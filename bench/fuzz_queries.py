@@ -1,7 +1,7 @@
 """Hostile queries: many generated queries against the sample index; none may raise anything but a
 clear QueryError.
 
-    python bench/fuzz_queries.py                 # 100,000 queries (≈ 10 minutes)
+    python bench/fuzz_queries.py                 # 100,000 queries (≈ 1 hour; split it over cores with --count and --seed)
     python bench/fuzz_queries.py --count 5000 --seed 3
 
 Queries mix Vietnamese syllables with and without accents, field prefixes (known and unknown),
