@@ -165,3 +165,16 @@ def test_related_articles_share_the_topic(sample_index):
     assert seed.id not in [h.id for h in related.hits]
     with pytest.raises(newsearch.ArticleNotFoundError):
         searcher.related("no-such-id")
+
+
+def test_one_search_reads_one_snapshot(sample_index, monkeypatch):
+    """Its strict, relaxed and "did you mean" passes must not see different commits."""
+    from whoosh.index import FileIndex
+
+    checks = []
+    original = FileIndex.latest_generation
+    monkeypatch.setattr(FileIndex, "latest_generation", lambda self: checks.append(1) or original(self))
+    with sample_index.searcher() as searcher:
+        results = searcher.search("tri tue quyxyz")  # no article has all: relaxed, then a suggestion
+        assert results.relaxed
+    assert len(checks) == 1
