@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
@@ -96,18 +97,12 @@ def _field_lengths(reader: Any, fieldname: str) -> np.ndarray:
     count = reader.doc_count_all()
     raw = np.zeros(count, dtype=np.uint8)
     perdoc = getattr(reader, "_perdoc", None)
-    column = perdoc._cached_reader(f"_{fieldname}_len", _lengths_column()) if perdoc is not None else None  # noqa: SLF001
+    column = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN) if perdoc is not None else None  # noqa: SLF001
     if column is not None:
         stored = column._count  # noqa: SLF001 - whoosh3 is pinned exactly
         if stored:
             raw[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)  # noqa: SLF001
     return _LENGTHS[raw]
-
-
-def _lengths_column() -> Any:
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-
-    return LENGTHS_COLUMN
 
 
 def _postings(reader: Any, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -260,7 +255,7 @@ def _via_whoosh(node: Any, segment: _Segment) -> Matches:
 
 def score_query(cache: ScoringCache, query: Any, weighting: BM25F) -> Matches:
     """Every document matching ``query`` with its score (global document numbers, sorted)."""
-    if not isinstance(weighting, BM25F) or type(weighting) is not BM25F:
+    if type(weighting) is not BM25F:  # subclasses may score differently
         raise Unsupported(type(weighting).__name__)
     parts = [_evaluate(query, cache, segment, weighting) for segment in cache.segments]
     parts = [p for p in parts if len(p.docs)]

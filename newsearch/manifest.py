@@ -28,9 +28,14 @@ def _crc32(path: Path) -> int:
     return crc
 
 
+def _segment_of(filename: str) -> str:
+    """The segment id in a segment file's name (MAIN_<id>.<part>)."""
+    return filename.split(".", 1)[0].removeprefix("MAIN_")
+
+
 def segment_files(path: Path, segment_ids: Iterable[str]) -> list[Path]:
     ids = set(segment_ids)
-    return sorted(p for p in path.iterdir() if p.is_file() and p.name.split(".", 1)[0].removeprefix("MAIN_") in ids)
+    return sorted(p for p in path.iterdir() if p.is_file() and _segment_of(p.name) in ids)
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
@@ -59,7 +64,7 @@ def size_problems(path: Path, segment_ids: Iterable[str]) -> list[str]:
     ids = set(segment_ids)
     problems = []
     for name, entry in recorded.items():
-        if name.split(".", 1)[0].removeprefix("MAIN_") not in ids:
+        if _segment_of(name) not in ids:
             continue
         file = path / name
         if not file.exists():
@@ -76,6 +81,6 @@ def checksum_problems(path: Path, segment_ids: Iterable[str]) -> list[str]:
         return problems
     ids = set(segment_ids)
     for name, entry in read_manifest(path).items():
-        if name.split(".", 1)[0].removeprefix("MAIN_") in ids and _crc32(path / name) != entry["crc32"]:
+        if _segment_of(name) in ids and _crc32(path / name) != entry["crc32"]:
             problems.append(f"segment file {name} is garbled (checksum mismatch)")
     return problems

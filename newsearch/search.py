@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector
 
@@ -209,8 +210,6 @@ class Searcher:
 
     def _run_vectorised(self, searcher: Any, whoosh_query: Any, parsed: ParsedQuery, terms: MatchTerms, request: "_Request") -> "_Page":
         """Relevance-ranked results from every match scored at once (newsearch.fastscore)."""
-        import numpy as np
-
         cache = self._scoring_cache(searcher)
         matches = score_query(cache, whoosh_query, self._weighting)
         allow = filter_query(parsed)

@@ -170,9 +170,11 @@ class _Run:
     (docnums, frequencies, value sizes, values) is read sequentially: a file's pages go through
     the page cache, never into the process's memory."""
 
-    def __init__(self, keys: Iterator[tuple[int, bytes, int]], docnums: Any, freqs: Any, sizes: Any, values: Any) -> None:
+    def __init__(self, keys: Iterator[tuple[int, bytes, int]], docnums: Any, freqs: Any, sizes: Any, values: Any,
+                 key_reader: Any = None) -> None:
         self.keys = keys
         self._sections = (docnums, freqs, sizes, values)
+        self._key_reader = key_reader
 
     def take(self, count: int) -> "_Block":
         """The next ``count`` postings (those of the key just read from :attr:`keys`)."""
@@ -216,16 +218,13 @@ class _Run:
                 field, length, count = _RUN_KEY.unpack(key_reader.read(_RUN_KEY.size))
                 yield field, key_reader.read(length), count
 
-        run = cls(keys(), *sections[1:])
-        run._key_reader = key_reader
-        return run
+        return cls(keys(), *sections[1:], key_reader=key_reader)
 
     def close(self) -> None:
         for section in self._sections:
             section.close()
-        key_reader = getattr(self, "_key_reader", None)
-        if key_reader is not None:
-            key_reader.close()
+        if self._key_reader is not None:
+            self._key_reader.close()
 
 
 def _tagged_keys(run: _Run, number: int) -> Iterator[tuple[tuple[int, bytes], int, int]]:
