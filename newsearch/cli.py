@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import sys
 import time
+import tomllib
+from dataclasses import dataclass
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Iterable, Iterator, Optional
+from typing import Annotated, Any, Iterable, Iterator, Optional
 
 import typer
 from rich.console import Console
@@ -29,6 +31,7 @@ from rich.progress import (
 from rich.text import Text
 
 from . import __version__
+from .backend import Store, StoreWriter
 from .errors import (
     ArticleNotFoundError,
     IndexCorruptError,
@@ -39,7 +42,9 @@ from .errors import (
     QueryError,
     SchemaVersionError,
 )
-from .index import Index, IndexWriter, create_index, index_exists, open_index
+from .index import create_index, index_exists, open_index
+from .meili.client import MeiliError, MeiliUnavailableError
+from .runners import DaskError
 from .ingest import check_inputs, read_articles
 from .ingest.sources import count_records
 from .models import IndexReport, IngestProblem, SearchResults
@@ -69,6 +74,75 @@ IndexOption = Annotated[
     Path,
     typer.Option("--index", "-i", envvar="NEWSEARCH_INDEX", help="Index directory.", show_default=True),
 ]
+BACKENDS = ("whoosh", "meilisearch")
+BackendOption = Annotated[Optional[str], typer.Option(
+    "--backend", envvar="NEWSEARCH_BACKEND", help="whoosh (embedded, default) or meilisearch (see --meili).")]
+MeiliOption = Annotated[Optional[str], typer.Option(
+    "--meili", envvar="NEWSEARCH_MEILI", metavar="URL[,URL...]",
+    help="Meilisearch shards, comma-separated; replicas of a shard joined by |. Key: $NEWSEARCH_MEILI_KEY.")]
+MeiliIndexOption = Annotated[Optional[str], typer.Option(
+    "--meili-index", envvar="NEWSEARCH_MEILI_INDEX", help="Index name on the Meilisearch instances (default: newsearch).")]
+ConfigOption = Annotated[Optional[Path], typer.Option(
+    "--config", envvar="NEWSEARCH_CONFIG", help="A TOML file with backend, meili and meili_index (options win over it).")]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Which index a command works on: a directory (embedded Whoosh) or Meilisearch shards."""
+
+    index: Path
+    backend: str = "whoosh"
+    meili: str | None = None
+    meili_index: str = "newsearch"
+
+    @property
+    def embedded(self) -> bool:
+        return self.backend == "whoosh"
+
+
+def make_target(index: Path, backend: Optional[str] = None, meili: Optional[str] = None,
+                meili_index: Optional[str] = None, config: Optional[Path] = None) -> Target:
+    """The command's target from its options, falling back on the config file."""
+    settings = _read_config(config) if config else {}
+    chosen = (backend or settings.get("backend") or ("meilisearch" if meili else "whoosh")).lower()
+    if chosen not in BACKENDS:
+        raise NewsearchError(f"unknown backend '{chosen}'; use one of: {', '.join(BACKENDS)}")
+    shards = meili or settings.get("meili")
+    if isinstance(shards, list):
+        shards = ",".join(shards)
+    if chosen == "meilisearch" and not shards:
+        raise NewsearchError("--backend meilisearch needs the shards: --meili http://HOST:PORT[,http://HOST2:PORT...]")
+    return Target(index, chosen, shards, meili_index or settings.get("meili_index") or "newsearch")
+
+
+def _target(index: Path, backend: Optional[str], meili: Optional[str], meili_index: Optional[str],
+            config: Optional[Path]) -> Target:
+    with errors(index):
+        return make_target(index, backend, meili, meili_index, config)
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise NewsearchError(f"the config file '{path}' is not valid TOML ({exc})") from None
+    except FileNotFoundError:
+        raise NewsearchError(f"no config file at '{path}'") from None
+
+
+def open_target(target: Target, *, create: bool = False, rebuild: bool = False) -> Store:
+    """Open (or create) the target's index: an :class:`Index` or a :class:`MeiliIndex`."""
+    if target.embedded:
+        if rebuild or (create and not index_exists(target.index)):
+            return create_index(target.index, overwrite=rebuild)
+        return open_index(target.index)
+    from .meili import open_meilisearch
+
+    assert target.meili is not None
+    if rebuild:
+        open_meilisearch(target.meili, target.meili_index, create=True).drop()
+    return open_meilisearch(target.meili, target.meili_index, create=create or rebuild)
 
 
 def _plain(stream: object) -> bool:
@@ -92,14 +166,19 @@ def fail(message: str, hint: str = "") -> typer.Exit:
     return typer.Exit(EXIT_ERROR)
 
 
-def _hint(exc: NewsearchError, index: Path | None) -> str:
-    where = str(index or DEFAULT_INDEX)
+def _hint(exc: NewsearchError, index: "Path | Target | None") -> str:
+    target = index if isinstance(index, Target) else Target(index or Path(DEFAULT_INDEX))
+    where = f"--index {target.index}" if target.embedded else f"--backend meilisearch --meili {target.meili}"
+    if isinstance(exc, MeiliUnavailableError):
+        return "start the Meilisearch instances or fix --meili (README: Scaling out)"
+    if isinstance(exc, (DaskError, MeiliError)):
+        return ""
     if isinstance(exc, IndexNotFoundError):
-        return f"run `newsearch index PATH... --index {where}` first"
+        return f"run `newsearch index PATH... {where}` first"
     if isinstance(exc, SchemaVersionError):
-        return f"rebuild it: `newsearch index SOURCES... --index {where} --rebuild`"
+        return f"rebuild it: `newsearch index SOURCES... {where} --rebuild`"
     if isinstance(exc, IndexCorruptError):
-        return f"rebuild it from the sources: `newsearch index SOURCES... --index {where} --rebuild`"
+        return f"rebuild it from the sources: `newsearch index SOURCES... {where} --rebuild`"
     if isinstance(exc, IndexLockedError):
         return "wait for the other indexer to finish, or pass --wait SECONDS"
     if isinstance(exc, QueryError):
@@ -112,7 +191,7 @@ def _hint(exc: NewsearchError, index: Path | None) -> str:
 
 
 @contextmanager
-def errors(index: Path | None = None) -> Iterator[None]:
+def errors(index: "Path | Target | None" = None) -> Iterator[None]:
     """The one error boundary of each command."""
     try:
         yield
@@ -153,7 +232,7 @@ def _report_problems(err: Console, problems: list[IngestProblem]) -> None:
         err.print(f"… and {len(problems) - MAX_PROBLEMS_SHOWN} more skipped records", markup=False)
 
 
-def _open_writer(ix: Index, err: Console, wait: float) -> IndexWriter:
+def _open_writer(ix: Store, err: Console, wait: float) -> StoreWriter:
     """The index's writer; if another indexer holds it, say so and wait up to ``wait`` seconds."""
     try:
         return ix.writer()
@@ -166,7 +245,8 @@ def _open_writer(ix: Index, err: Console, wait: float) -> IndexWriter:
 
 
 def run_indexing(
-    ix: Index, sources: list[str], err: Console, *, wait: float, workers: int | None = None, commit_every: int = COMMIT_EVERY
+    ix: Store, sources: list[str], err: Console, *, wait: float, workers: int | None = None,
+    commit_every: int = COMMIT_EVERY, dask: str | None = None,
 ) -> IndexReport:
     """Index every source into ``ix`` with a progress bar; print problems and a summary on stderr."""
     problems: list[IngestProblem] = []
@@ -182,6 +262,7 @@ def run_indexing(
                 progress=lambda n: progress.update(task, completed=n),
                 workers=default_workers() if workers is None else workers,
                 commit_every=commit_every,
+                dask=dask,
             )
             progress.update(task, description="committing")
     report.problems, report.skipped = problems, len(problems)
@@ -207,21 +288,29 @@ def index_command(
     wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for another indexer to finish.")] = 10.0,
     workers: Annotated[Optional[int], typer.Option("--workers", min=0, help="Analysis processes (default: one per core; 0: none).")] = None,
     commit_every: Annotated[int, typer.Option("--commit-every", min=1, help="Commit after every N articles (an interrupted run keeps them).")] = COMMIT_EVERY,
+    dask: Annotated[Optional[str], typer.Option("--dask", metavar="tcp://HOST:8786", help="Run the analysis on this Dask scheduler's cluster (pip install 'newsearch[dask]').")] = None,
+    backend: BackendOption = None,
+    meili: MeiliOption = None,
+    meili_index: MeiliIndexOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Add articles to the index (an article whose id is already there is replaced)."""
     err = stderr_console()
-    with errors(index):
+    target = _target(index, backend, meili, meili_index, config)
+    with errors(target):
         check_inputs(sources)
-        ix = create_index(index, overwrite=rebuild) if (rebuild or not index_exists(index)) else open_index(index)
-        with ix:
-            run_indexing(ix, sources, err, wait=wait, workers=workers, commit_every=commit_every)
+        with open_target(target, create=True, rebuild=rebuild) as ix:
+            run_indexing(ix, sources, err, wait=wait, workers=workers, commit_every=commit_every, dask=dask)
 
 
 # ---------------------------------------------------------------------------------------- search
 
 
-def _open_for_search(index: Path) -> Index:
+def _open_for_search(target: Target) -> Store:
     """Open the index; on first use with the defaults, build it from the bundled sample corpus."""
+    index = target.index
+    if not target.embedded:
+        return open_target(target)
     if not index_exists(index) and str(index) == DEFAULT_INDEX and Path(SAMPLE_CORPUS).is_dir():
         err = stderr_console()
         err.print(f"no index at '{index}' yet: building it from {SAMPLE_CORPUS}/ (first run only)", markup=False)
@@ -263,21 +352,26 @@ def search_command(
     no_collapse: Annotated[bool, typer.Option("--no-collapse", help="Show near-duplicate articles as separate hits.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
     as_jsonl: Annotated[bool, typer.Option("--jsonl", help="One JSON line per hit on stdout.")] = False,
+    backend: BackendOption = None,
+    meili: MeiliOption = None,
+    meili_index: MeiliIndexOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Search the index. Exit code 0 with hits, 1 without, 2 on error."""
-    with errors(index):
+    target = _target(index, backend, meili, meili_index, config)
+    with errors(target):
         if sort not in SORTS:
             raise QueryError(f"unknown sort '{sort}'; use one of: {', '.join(SORTS)}")
         dates = (_parse_date_option(since, end=False, name="--since"), _parse_date_option(until, end=True, name="--until"))
         options = {"limit": limit, "offset": offset, "sort": sort, "collapse": not no_collapse, "facets": parse_facets(facets)}
         if query == "-":
-            with _open_for_search(index) as ix, ix.searcher() as searcher:
+            with _open_for_search(target) as ix, ix.searcher() as searcher:
                 run_query_stream(searcher, sys.stdin, dates, options)
             return
         parsed = with_dates(parse_query(query), *dates)
         if parsed.is_empty and not parsed.excluded:
             raise QueryError("the query is empty")
-        with _open_for_search(index) as ix, ix.searcher() as searcher:
+        with _open_for_search(target) as ix, ix.searcher() as searcher:
             results = searcher.search(parsed, **options)
     _print_results(results, as_json=as_json, as_jsonl=as_jsonl)
     if results.total == 0:
@@ -321,9 +415,14 @@ def related_command(
     index: IndexOption = Path(DEFAULT_INDEX),
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100, help="How many related articles.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
+    backend: BackendOption = None,
+    meili: MeiliOption = None,
+    meili_index: MeiliIndexOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """The articles most similar to one article (its near-duplicates excluded)."""
-    with errors(index), open_index(index) as ix, ix.searcher() as searcher:
+    target = _target(index, backend, meili, meili_index, config)
+    with errors(target), open_target(target) as ix, ix.searcher() as searcher:
         results = searcher.related(article_id, limit=limit)
     _print_results(results, as_json=as_json, as_jsonl=False)
     if results.total == 0:
@@ -334,11 +433,16 @@ def related_command(
 def shell_command(
     index: IndexOption = Path(DEFAULT_INDEX),
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=100, help="Hits per page.")] = 10,
+    backend: BackendOption = None,
+    meili: MeiliOption = None,
+    meili_index: MeiliIndexOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Interactive search: type a query; :help lists the commands."""
     from .shell import Shell
 
-    with errors(index), _open_for_search(index) as ix, ix.searcher() as searcher:
+    target = _target(index, backend, meili, meili_index, config)
+    with errors(target), _open_for_search(target) as ix, ix.searcher() as searcher:
         code = Shell(ix, searcher, stdout_console(), page_size=limit, plain=_plain(sys.stdout)).run(sys.stdin)
     raise typer.Exit(code)
 
@@ -351,9 +455,14 @@ def show_command(
     article_id: Annotated[str, typer.Argument(metavar="ID", help="The article id, as shown in results.")],
     index: IndexOption = Path(DEFAULT_INDEX),
     as_json: Annotated[bool, typer.Option("--json", help="The article as JSON.")] = False,
+    backend: BackendOption = None,
+    meili: MeiliOption = None,
+    meili_index: MeiliIndexOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Show one whole article."""
-    with errors(index), open_index(index) as ix:
+    target = _target(index, backend, meili, meili_index, config)
+    with errors(target), open_target(target) as ix:
         article = ix.get(article_id)
     if as_json:
         sys.stdout.buffer.write(to_json(article) + b"\n")
@@ -365,9 +474,14 @@ def show_command(
 def stats_command(
     index: IndexOption = Path(DEFAULT_INDEX),
     as_json: Annotated[bool, typer.Option("--json", help="The statistics as JSON.")] = False,
+    backend: BackendOption = None,
+    meili: MeiliOption = None,
+    meili_index: MeiliIndexOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """What the index holds: articles, size, dates, categories, sources."""
-    with errors(index), open_index(index) as ix:
+    target = _target(index, backend, meili, meili_index, config)
+    with errors(target), open_target(target) as ix:
         stats = ix.stats()
     if as_json:
         sys.stdout.buffer.write(to_json(stats) + b"\n")
@@ -376,9 +490,20 @@ def stats_command(
 
 
 @app.command("check")
-def check_command(index: IndexOption = Path(DEFAULT_INDEX)) -> None:
+def check_command(
+    index: IndexOption = Path(DEFAULT_INDEX),
+    backend: BackendOption = None,
+    meili: MeiliOption = None,
+    meili_index: MeiliIndexOption = None,
+    config: ConfigOption = None,
+) -> None:
     """Read the whole index and report whether it is sound (exit 0) or damaged (exit 2)."""
     from .check import check_index
+
+    target = _target(index, backend, meili, meili_index, config)
+    if not target.embedded:
+        raise fail("check reads the embedded index's files; Meilisearch checks its own storage",
+                   "use `newsearch stats --backend meilisearch` to see what each shard holds")
 
     report = check_index(index)
     err = stderr_console()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import zlib
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .analysis import folded_term
 from .segment import SYLLABLE_PATTERN
@@ -84,3 +84,36 @@ def best_match(sig: Signature, candidates: Iterable[tuple[str, Signature]]) -> s
         if score >= best_score:
             best, best_score = cluster, score
     return best
+
+
+Candidate = tuple[str, str, bytes]  # (article id, its cluster, its signature)
+
+
+class ClusterAssigner:
+    """Assigns near-duplicate clusters as articles arrive: an article joins the cluster of the most
+    similar earlier article (this session's, or a committed one the caller looks up by band key),
+    else starts its own. Both backends' writers use it."""
+
+    def __init__(self) -> None:
+        self._session_bands: dict[str, list[Candidate]] = {}
+
+    def assign(self, article_id: str, sig: Signature | None, committed: Callable[[str], Iterable[Candidate]]) -> str:
+        """The article's cluster; ``committed(key)`` gives the committed articles with that band key."""
+        if not sig:
+            return article_id
+        keys = band_keys(sig)
+        candidates: dict[str, tuple[str, bytes]] = {}
+        for key in keys:
+            for other_id, cluster, other_sig in self._session_bands.get(key, ()):
+                candidates[other_id] = (cluster, other_sig)
+            for other_id, cluster, other_sig in committed(key):
+                candidates.setdefault(other_id, (cluster, other_sig))
+        candidates.pop(article_id, None)  # an article replacing itself is not its own duplicate
+        cluster = best_match(sig, ((c, s) for c, s in candidates.values() if s)) or article_id
+        for key in keys:
+            self._session_bands.setdefault(key, []).append((article_id, cluster, sig))
+        return cluster
+
+    def clear(self) -> None:
+        """Forget this session's articles (once committed, the caller finds them by band key)."""
+        self._session_bands.clear()

@@ -8,7 +8,6 @@ import time
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import orjson
@@ -17,9 +16,11 @@ from whoosh.index import FileIndex, clean_files
 from whoosh.writing import MERGE_SMALL
 
 from ._damage import WHOOSH_ERRORS, corrupt_error
-from .pipeline import Builders, LocalBuilders, WorkerBuilders
+from .pipeline import Builders, LocalBuilders, RunnerBuilders, WorkerBuilders
+from .runners import DaskRunner
 from .manifest import size_problems, write_manifest
 from .segments import TEMP_DIR
+from .backend import CommitOnExit
 from .errors import (
     ArticleNotFoundError,
     IndexCorruptError,
@@ -28,7 +29,7 @@ from .errors import (
     NewsearchError,
     SchemaVersionError,
 )
-from .duplicates import band_keys, best_match
+from .duplicates import ClusterAssigner
 from .models import Article, IndexReport, IndexStats
 from .schema import SCHEMA_VERSION, article_of, build_schema, duplicate_signature
 
@@ -207,7 +208,7 @@ class Index:
         )
 
 
-class IndexWriter:
+class IndexWriter(CommitOnExit):
     """Adds articles (replacing any with the same id); a context manager that commits or cancels.
 
     Articles are analysed and written into new segments by builders (here or in worker processes,
@@ -222,25 +223,19 @@ class IndexWriter:
         self._builders: Builders | None = None
         self._seen: set[str] = set()
         self._replacing: set[str] = set()  # ids of this session with a committed copy to delete
-        # Band key → (id, cluster, signature) of the articles added in this session; those
-        # already committed are found through the index's own dup_bands postings.
-        self._session_bands: dict[str, list[tuple[str, str, bytes]]] = {}
+        # Near-duplicate clusters: this session's articles in memory, committed ones found
+        # through the index's own dup_bands postings.
+        self._clusters = ClusterAssigner()
         self._started = time.perf_counter()
         self.report = IndexReport()
 
-    def __enter__(self) -> "IndexWriter":
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        if exc_type is None:
-            self.commit()
-        else:
-            self.cancel()
-
-    def _builders_for(self, workers: int) -> Builders:
+    def _builders_for(self, workers: int, dask: str | None = None) -> Builders:
         if self._builders is None:
             path = self._index.path
-            self._builders = WorkerBuilders(path, workers) if workers > 0 else LocalBuilders(path)
+            if dask:
+                self._builders = RunnerBuilders(path, DaskRunner(dask))
+            else:
+                self._builders = WorkerBuilders(path, workers) if workers > 0 else LocalBuilders(path)
         return self._builders
 
     def _committed(self, article_id: str) -> bool:
@@ -268,28 +263,15 @@ class IndexWriter:
         builders.add(article, sig, self._cluster_of(article_id, sig))
 
     def _cluster_of(self, article_id: str, sig: bytes | None) -> str:
-        """The cluster of the most similar earlier article (a near-duplicate), else the article's own id."""
-        if not sig:
-            return article_id
-        keys = band_keys(sig)
-        candidates: dict[str, tuple[str, bytes]] = {}
-        for key in keys:
-            for other_id, cluster, other_sig in self._session_bands.get(key, ()):
-                candidates[other_id] = (cluster, other_sig)
-            for stored in self._committed_with_band(key):
-                candidates.setdefault(stored["id"], (stored.get("cluster") or stored["id"], stored.get("dup_sig") or b""))
-        candidates.pop(article_id, None)  # an article replacing itself is not its own duplicate
-        cluster = best_match(sig, ((c, s) for c, s in candidates.values() if s)) or article_id
-        for key in keys:
-            self._session_bands.setdefault(key, []).append((article_id, cluster, sig))
-        return cluster
+        return self._clusters.assign(article_id, sig, self._committed_with_band)
 
-    def _committed_with_band(self, key: str) -> Iterable[dict[str, Any]]:
+    def _committed_with_band(self, key: str) -> Iterable[tuple[str, str, bytes]]:
         if ("dup_bands", key) not in self._reader:
             return
         for docnum in self._reader.postings("dup_bands", key).all_ids():
             if not self._reader.is_deleted(docnum):
-                yield self._reader.stored_fields(docnum)
+                stored = self._reader.stored_fields(docnum)
+                yield stored["id"], stored.get("cluster") or stored["id"], stored.get("dup_sig") or b""
 
     def add_many(
         self,
@@ -298,14 +280,16 @@ class IndexWriter:
         *,
         workers: int = 0,
         commit_every: int | None = None,
+        dask: str | None = None,
     ) -> IndexReport:
         """Add every article; ``progress`` is called after each with the count so far.
 
-        With ``workers`` ≥ 1, the articles are analysed and written in that many other processes.
+        With ``workers`` ≥ 1, the articles are analysed and written in that many other processes;
+        with ``dask`` (a scheduler address), analysed on that Dask cluster and written here.
         With ``commit_every``, the articles added so far are committed after every that many: an
         interrupted run keeps them.
         """
-        builders = self._builders_for(workers)
+        builders = self._builders_for(workers, dask)
         for count, article in enumerate(articles, start=1):
             self._add(article, builders)
             if commit_every and count % commit_every == 0:
@@ -321,7 +305,7 @@ class IndexWriter:
         self._reader = self._index.whoosh().reader()
         self._seen.clear()  # committed articles are found through the reader from now on
         self._replacing.clear()
-        self._session_bands.clear()
+        self._clusters.clear()
 
     def delete(self, article_id: str) -> bool:
         """Delete the article with this id; True if there was one."""

@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import queue
 import zlib
+from collections import deque
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,9 +23,11 @@ from .analysis import analyze_article
 from .errors import NewsearchError
 from .models import Article
 from .schema import document_of
+from .runners import BatchRunner, result_of
 from .segments import SEGMENT_MEMORY_MB, SegmentBuilder
 
-__all__ = ["Builders", "LocalBuilders", "WorkerBuilders", "build_document", "default_workers", "CHUNK_SIZE"]
+__all__ = ["Builders", "LocalBuilders", "WorkerBuilders", "RunnerBuilders", "build_document", "build_documents",
+           "default_workers", "CHUNK_SIZE"]
 
 CHUNK_SIZE = 16  # articles sent to a worker at once
 QUEUED_CHUNKS = 4  # chunks waiting per worker before the reader blocks
@@ -39,6 +42,11 @@ def default_workers() -> int:
 def build_document(article: Article, sig: bytes | None, cluster: str) -> dict[str, Any]:
     """Analyse one article into its Whoosh document."""
     return document_of(analyze_article(article), sig=sig, cluster=cluster)
+
+
+def build_documents(batch: list[tuple[Article, bytes | None, str]]) -> list[dict[str, Any]]:
+    """Analyse a batch of (article, signature, cluster): what a Dask worker runs."""
+    return [build_document(article, sig, cluster) for article, sig, cluster in batch]
 
 
 class Builders(Protocol):
@@ -70,6 +78,53 @@ class LocalBuilders:
 
     def close(self) -> None:
         self._builder.discard()
+
+
+class RunnerBuilders:
+    """Analysis on a batch runner (a Dask cluster: :mod:`newsearch.runners`), segments written here,
+    in the order the articles came."""
+
+    BATCH = 64
+
+    def __init__(self, path: Path, runner: BatchRunner, memory_mb: int = SEGMENT_MEMORY_MB) -> None:
+        self._builder = SegmentBuilder(path, memory_mb)
+        self._runner = runner
+        self._batch: list[tuple[Article, bytes | None, str]] = []
+        self._in_flight: deque[Any] = deque()
+
+    def add(self, article: Article, sig: bytes | None, cluster: str) -> None:
+        self._batch.append((article, sig, cluster))
+        if len(self._batch) >= self.BATCH:
+            self._submit()
+
+    def _submit(self) -> None:
+        if self._batch:
+            batch, self._batch = self._batch, []
+            self._in_flight.append(self._runner.submit(build_documents, batch))
+        while len(self._in_flight) > self._runner.slots:
+            self._write(self._in_flight.popleft())
+
+    def _write(self, future: Any) -> None:
+        for document in result_of(future):
+            self._builder.add(document)
+
+    def _drain(self) -> None:
+        self._submit()
+        while self._in_flight:
+            self._write(self._in_flight.popleft())
+
+    def delete(self, article_id: str) -> bool:
+        self._drain()
+        return self._builder.delete(article_id)
+
+    def finish(self) -> list[Any]:
+        self._drain()
+        return self._builder.finish()
+
+    def close(self) -> None:
+        self._in_flight.clear()
+        self._builder.discard()
+        self._runner.close()
 
 
 class WorkerError(NewsearchError):

@@ -20,7 +20,7 @@ from ._damage import WHOOSH_ERRORS, corrupt_error
 from .collect import ClusterCollector
 from .errors import ArticleNotFoundError, QueryError
 from .highlight import MatchTerms, make_snippets
-from .models import Hit, SearchResults
+from .models import Article, Hit, SearchResults
 from .query import ParsedQuery, parse_query, with_dates
 from .ranking import (
     DEFAULT_RANKING,
@@ -39,7 +39,7 @@ from .schema import FACET_KINDS, article_of, facets_of
 if TYPE_CHECKING:
     from .index import Index
 
-__all__ = ["Searcher", "SORTS"]
+__all__ = ["Searcher", "SORTS", "checked_request", "nothing_to_search", "hit_of"]
 
 SORTS = ("relevance", "date")
 MAX_LIMIT = 1000
@@ -111,21 +111,10 @@ class Searcher:
         ``collapse`` shows one hit per story (near-duplicates listed in ``Hit.similar``);
         ``facets`` (entity, category, source, month) are counted over every matching article."""
         started = time.perf_counter()
-        if sort not in SORTS:
-            raise QueryError(f"unknown sort '{sort}'; use one of: {', '.join(SORTS)}")
-        if not 0 < limit <= MAX_LIMIT or offset < 0:
-            raise QueryError(f"limit must be between 1 and {MAX_LIMIT} and offset at least 0")
-        unknown = [f for f in facets if f not in FACET_KINDS]
-        if unknown:
-            raise QueryError(f"unknown facet '{unknown[0]}'; use any of: {', '.join(FACET_KINDS)}")
-        parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
-        if since or until:
-            parsed = with_dates(parsed, since, until)
+        parsed = checked_request(query, limit=limit, offset=offset, sort=sort, since=since, until=until, facets=facets)
         warnings = list(parsed.warnings)
         if parsed.is_empty and not parsed.excluded:
-            warnings.append("the query has no words to search for")
-            return SearchResults(parsed.text, 0, _ms(started), (), offset, limit, sort, False, tuple(warnings), None,
-                                 facets={f: () for f in facets} if facets else None)
+            return nothing_to_search(parsed, started, limit=limit, offset=offset, sort=sort, facets=facets)
         request = _Request(limit, offset, sort == "date" or not parsed.has_terms, collapse, tuple(facets))
         try:
             self._pin()
@@ -260,6 +249,28 @@ class Searcher:
         return SearchResults(f"related:{article_id}", len(hits), _ms(started), hits, 0, limit)
 
 
+def checked_request(query: str | ParsedQuery, *, limit: int, offset: int, sort: str, since: datetime | None,
+                    until: datetime | None, facets: Sequence[str]) -> ParsedQuery:
+    """Check a search's options (any backend) and return its parsed query, dates applied."""
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort '{sort}'; use one of: {', '.join(SORTS)}")
+    if not 0 < limit <= MAX_LIMIT or offset < 0:
+        raise QueryError(f"limit must be between 1 and {MAX_LIMIT} and offset at least 0")
+    unknown = [f for f in facets if f not in FACET_KINDS]
+    if unknown:
+        raise QueryError(f"unknown facet '{unknown[0]}'; use any of: {', '.join(FACET_KINDS)}")
+    parsed = query if isinstance(query, ParsedQuery) else parse_query(query)
+    return with_dates(parsed, since, until) if since or until else parsed
+
+
+def nothing_to_search(parsed: ParsedQuery, started: float, *, limit: int, offset: int, sort: str,
+                      facets: Sequence[str]) -> SearchResults:
+    """The answer to a query with no words and no filters."""
+    warnings = (*parsed.warnings, "the query has no words to search for")
+    return SearchResults(parsed.text, 0, _ms(started), (), offset, limit, sort, False, warnings, None,
+                         facets={f: () for f in facets} if facets else None)
+
+
 @dataclass(frozen=True)
 class _Request:
     limit: int
@@ -332,10 +343,14 @@ def _disable_matcher_replacement(collector: object) -> None:
 def _hit(rank: int, stored: dict[str, Any], score: float | None, terms: MatchTerms, by_date: bool,
          similar: tuple[str, ...] = ()) -> Hit:
     """Copy what a hit needs out of Whoosh; a date-sorted hit has no relevance score (0.0)."""
-    article = article_of(stored)
+    return hit_of(rank, article_of(stored), 0.0 if by_date or score is None else score, terms, similar)
+
+
+def hit_of(rank: int, article: Article, score: float, terms: MatchTerms, similar: tuple[str, ...] = ()) -> Hit:
+    """A result for this article, with snippets highlighting ``terms`` (any backend)."""
     return Hit(
         rank=rank,
-        score=0.0 if by_date or score is None else round(float(score), 4),
+        score=round(float(score), 4),
         id=article.id,
         title=article.headline,
         url=article.url,
