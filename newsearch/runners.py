@@ -69,7 +69,7 @@ class ProcessRunner:
 class DaskRunner:
     """A Dask cluster: ``address`` is its scheduler (``tcp://HOST:8786``)."""
 
-    def __init__(self, address: str, timeout: float = 10.0) -> None:
+    def __init__(self, address: str, timeout: float = 5.0) -> None:
         try:
             from distributed import Client
         except ImportError:

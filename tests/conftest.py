@@ -61,3 +61,29 @@ def write(path: Path, content: str | bytes) -> Path:
 
 
 os.environ.setdefault("COLUMNS", "120")
+
+
+@pytest.fixture(scope="session")
+def meili_binary() -> Path:
+    from .meili_server import meilisearch_binary
+
+    return meilisearch_binary()
+
+
+@pytest.fixture(scope="session")
+def meili_pair(meili_binary: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Two Meilisearch instances on 127.0.0.1 for the whole test session (never killed by tests)."""
+    from .meili_server import MeiliInstance
+
+    instances = [MeiliInstance(meili_binary, tmp_path_factory.mktemp(f"meili{n}")).start() for n in range(2)]
+    yield instances
+    for instance in instances:
+        instance.stop()
+
+
+@pytest.fixture()
+def meili_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    from .meili_server import MASTER_KEY
+
+    monkeypatch.setenv("NEWSEARCH_MEILI_KEY", MASTER_KEY)
+    return MASTER_KEY

@@ -57,7 +57,7 @@ class MeiliRanking:
 
     ``matching``: Meilisearch's matchingStrategy (which words may be dropped when no article has all);
     ``rerank_depth``: how many merged hits are re-ranked in Python for exact accents;
-    ``exact_weight``: what a hit gains when it has every accented query syllable with its accents."""
+    ``exact_weight``: what a hit gains when it has every query syllable spelt exactly as typed."""
 
     matching: str = "last"
     rerank_depth: int = 50

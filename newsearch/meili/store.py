@@ -3,7 +3,6 @@ over independent Meilisearch instances used as shards and replicas (:mod:`.clust
 
 from __future__ import annotations
 
-import re
 import time
 from collections import Counter
 from datetime import datetime
@@ -15,7 +14,6 @@ from ..backend import CommitOnExit
 from ..errors import ArticleNotFoundError, IndexNotFoundError, QueryError
 from ..highlight import MatchTerms
 from ..models import Article, IndexReport, IndexStats, SearchResults
-from ..normalize import has_diacritics
 from ..query import ParsedQuery
 from ..ranking import match_terms
 from ..runners import make_runner, ordered_map
@@ -436,18 +434,14 @@ def _merge(answers: list[tuple[int, dict[str, Any]]], by_date: bool) -> Ranked:
     return sorted(hits, key=lambda sh: (-sh[0], sh[1]["id"]))
 
 
-_ACCENTED = re.compile(r"\w+")
-
-
-def _accented_syllables(parsed: ParsedQuery) -> set[str]:
-    return {syllable_term(s) for group in parsed.groups for term in group for s in _ACCENTED.findall(term.text)
-            if has_diacritics(s)}
+def _query_syllables(parsed: ParsedQuery) -> set[str]:
+    return {syllable_term(s) for group in parsed.groups for term in group for s in SYLLABLE_PATTERN.findall(term.text)}
 
 
 def _rerank(ranked: Ranked, parsed: ParsedQuery, ranking: MeiliRanking) -> Ranked:
-    """Lift the top hits that contain the query's accented syllables exactly (tone placement aside):
-    Meilisearch scored "hoa" and "hòa" alike."""
-    wanted = _accented_syllables(parsed)
+    """Lift the top hits that contain the query's syllables exactly as typed (tone placement aside):
+    Meilisearch scores "hoa", "hòa" and "hóa" alike, newsearch ranks the exact spelling first."""
+    wanted = _query_syllables(parsed)
     depth = ranking.rerank_depth
     if not wanted or ranking.exact_weight == 0 or not ranked:
         return ranked
