@@ -3,6 +3,7 @@ query set; newsearch against Whoosh (StandardAnalyzer, OR) and SQLite FTS5 (unic
 
     python bench/relevance.py                 # the whole benchmark (reads ../shared/data)
     python bench/relevance.py --quick         # 3,000 baomoi articles instead of 35,440, for trying things
+    python bench/relevance.py --backend whoosh,meilisearch --shards 1,2   # both backends side by side
 
 Known-item: 300 articles per corpus chosen with a fixed seed; the query is the article's title and the
 index holds every article of that corpus *without* its title, so the title must be found in the lead
@@ -28,7 +29,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import newsearch  # noqa: E402
 from newsearch.normalize import clean_text, fold_diacritics, to_new_tones, to_old_tones  # noqa: E402
-from systems import ALL_SYSTEMS, Doc, System, timed_search  # noqa: E402
+from backends import MeiliFleet  # noqa: E402
+from systems import ALL_SYSTEMS, Doc, NewsearchMeili, System, timed_search  # noqa: E402
+from newsearch.meili import MeiliRanking  # noqa: E402
 from newsearch.ranking import Ranking  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -113,8 +116,9 @@ INDEXING_MODULES = ("normalize", "segment", "_pyvi", "entities", "analysis", "sc
 
 
 def fingerprint(system: str) -> str:
-    if system == "newsearch":
+    if system.startswith("newsearch"):
         sources = [ROOT / "newsearch" / f"{m}.py" for m in INDEXING_MODULES] + sorted((ROOT / "newsearch" / "ingest").glob("*.py"))
+        sources += [ROOT / "newsearch" / "meili" / "documents.py"] if "meili" in system else []
     else:
         sources = [ROOT / "bench" / "systems.py"]
     digest = hashlib.sha1()
@@ -138,12 +142,34 @@ def ranking_of(settings: str) -> Ranking:
     return ranking
 
 
-def prepared(system_name: str, corpus: str, docs: list[Doc], workdir: Path, log, ranking: Ranking | None = None) -> tuple[System, float | None]:
+def meili_ranking_of(settings: str) -> MeiliRanking:
+    """MeiliRanking with some knobs changed: "matching=frequency,exact_weight=0.3"."""
+    ranking = MeiliRanking()
+    for item in filter(None, (s.strip() for s in settings.split(","))):
+        key, _, value = item.partition("=")
+        ranking = replace(ranking, **{key: type(getattr(ranking, key))(value)})
+    return ranking
+
+
+MEILI_RANKING = MeiliRanking()
+
+
+def make_system(system_name: str, ranking: Ranking | None, meili: dict[str, str]) -> System:
+    if system_name == "newsearch":
+        return ALL_SYSTEMS[system_name](ranking=ranking)
+    if system_name in meili:
+        return NewsearchMeili(meili[system_name], ranking=MEILI_RANKING)
+    return ALL_SYSTEMS[system_name]()
+
+
+def prepared(system_name: str, corpus: str, docs: list[Doc], workdir: Path, log, ranking: Ranking | None = None,
+             meili: dict[str, str] | None = None) -> tuple[System, float | None]:
     """The system with ``docs`` indexed, reusing a cached index built by the same code."""
-    system: System = ALL_SYSTEMS[system_name](ranking=ranking) if system_name == "newsearch" else ALL_SYSTEMS[system_name]()
+    system = make_system(system_name, ranking, meili or {})
     path = workdir / f"{corpus}-{len(docs)}-{system_name}-{fingerprint(system_name)}"
     built = None
-    if not (path / ".complete").exists():
+    still_there = system.is_built(path, len(docs)) if isinstance(system, NewsearchMeili) else True
+    if not (path / ".complete").exists() or not still_there:
         log(f"  indexing {len(docs):,} {corpus} documents with {system_name} …")
         started = time.perf_counter()
         system.build(docs, path)
@@ -176,10 +202,10 @@ def run_query_set(system: System, queries: list[dict]) -> Score:
 
 
 def format_table(rows: list[tuple[str, str, str, Score]], systems: list[str]) -> str:
-    lines = [f"{'query set':<28} {'variant':<12} {'system':<16} {'MRR@10':>7} {'R@1':>6} {'R@10':>6} {'empty':>6} {'p50 ms':>7} {'p95 ms':>7}"]
+    lines = [f"{'query set':<28} {'variant':<12} {'system':<20} {'MRR@10':>7} {'R@1':>6} {'R@10':>6} {'empty':>6} {'p50 ms':>7} {'p95 ms':>7}"]
     for set_name, var, system, s in rows:
         lines.append(
-            f"{set_name:<28} {var:<12} {system:<16} {s.mrr:7.3f} {s.r1:6.3f} {s.r10:6.3f} {s.empty:6d} "
+            f"{set_name:<28} {var:<12} {system:<20} {s.mrr:7.3f} {s.r1:6.3f} {s.r10:6.3f} {s.empty:6d} "
             f"{s.latency(0.5):7.1f} {s.latency(0.95):7.1f}"
         )
     lines.append("")
@@ -187,9 +213,9 @@ def format_table(rows: list[tuple[str, str, str, Score]], systems: list[str]) ->
     keys = sorted({(r[0], r[1]) for r in rows}, key=lambda k: [r[:2] for r in rows].index(k))
     for set_name, var in keys:
         by_system = {r[2]: r[3].mrr for r in rows if r[0] == set_name and r[1] == var}
-        peers = [v for k, v in by_system.items() if k != "newsearch"]
-        if "newsearch" in by_system and peers:
-            lines.append(f"  {set_name:<28} {var:<12} {by_system['newsearch'] / max(max(peers), 1e-9):5.2f}×")
+        peers = [v for k, v in by_system.items() if not k.startswith("newsearch")]
+        for mine in (k for k in by_system if k.startswith("newsearch") and peers):
+            lines.append(f"  {set_name:<28} {var:<12} {mine:<20} {by_system[mine] / max(max(peers), 1e-9):5.2f}×")
     return "\n".join(lines)
 
 
@@ -205,8 +231,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ranking", default="", help='change ranking knobs of newsearch, e.g. "pair_weight=1,b=0.9"')
     parser.add_argument("--variants", default=",".join(VARIANTS), help="which known-item variants to run")
     parser.add_argument("--sets", default="dantri,baomoi,hand-made", help="which query sets to run")
+    parser.add_argument("--backend", default="whoosh", help="newsearch's backends: whoosh, meilisearch or both (comma-separated)")
+    parser.add_argument("--shards", default="2", help="Meilisearch shard counts to compare, e.g. 1,2")
+    parser.add_argument("--meili", help="your Meilisearch instances (comma-separated URLs; default: start local ones)")
+    parser.add_argument("--meili-ranking", default="", help='change the Meilisearch backend\'s knobs, e.g. "matching=frequency"')
     args = parser.parse_args(argv)
+    global MEILI_RANKING
+    MEILI_RANKING = meili_ranking_of(args.meili_ranking)
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
+    backends = {b.strip() for b in args.backend.split(",")}
+    meili: dict[str, str] = {}
+    fleet = None
+    if "meilisearch" in backends:
+        counts = [int(n) for n in args.shards.split(",")]
+        fleet = MeiliFleet(args.workdir, max(counts), args.meili)
+        meili = {NewsearchMeili(fleet.spec_for(n)).name: fleet.spec_for(n) for n in counts}
+    if "whoosh" not in backends:
+        systems = [s for s in systems if s != "newsearch"]
+    systems = [*(["newsearch"] if "newsearch" in systems else []), *meili, *(s for s in systems if s != "newsearch")]
+    try:
+        return _run(args, systems, meili)
+    finally:
+        if fleet is not None:
+            fleet.close()
+
+
+def _run(args: argparse.Namespace, systems: list[str], meili: dict[str, str]) -> int:
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     args.workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -225,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         docs, queries = known_item_set(load_records(path, limit), args.per_corpus, args.seed)
         log(f"{corpus}: {len(docs):,} documents, {len(queries)} known-item queries")
         for name in systems:
-            system, built = prepared(name, corpus, docs, args.workdir, log, ranking)
+            system, built = prepared(name, corpus, docs, args.workdir, log, ranking, meili)
             if built is not None:
                 build_times[f"{corpus}/{name}"] = built
             for var, score in run_known_item(system, queries, tuple(v.strip() for v in args.variants.split(","))).items():
@@ -235,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     query_set = json.loads(QUERY_SET.read_text(encoding="utf-8"))["queries"]
     docs = sample_docs()
     for name in systems if "hand-made" in sets else ():
-        system, _ = prepared(name, "sample", docs, args.workdir, log, ranking)
+        system, _ = prepared(name, "sample", docs, args.workdir, log, ranking, meili)
         rows.append((f"hand-made ({len(query_set)})", "mixed", name, run_query_set(system, query_set)))
         system.close()
 

@@ -3,6 +3,7 @@
     python bench/speed.py                          # 3,544 and 35,440 articles, all systems
     python bench/speed.py --sizes 3544,35440,354400  # add the 350k growth point (≈ 10× the time)
     python bench/speed.py --systems newsearch --sizes 35440 --json speed.json
+    python bench/speed.py --systems newsearch --sizes 35440 --backend whoosh,meilisearch --shards 1,2 --dask local
 
 Indexing runs each system in a child process on a gzip JSON Lines file of N articles (the corpus ten
 times over with new ids beyond 35,440, written once into --workdir, not timed): wall time, articles/s,
@@ -12,6 +13,11 @@ newsearch is indexed end to end with its CLI (`newsearch index FILE`), the way a
 Queries, on each built index: 300 short queries (1–4 syllables cut from titles, as typed in a search
 box) and 300 full titles, chosen with a fixed seed; median and p95 latency per query, warm, newsearch
 with snippets; and "cold": a fresh process opening the index and answering its first query.
+
+--backend meilisearch adds newsearch on Meilisearch shards (local instances started here from the
+pinned package, or --meili URLs); their processes' CPU and memory count with the indexer's, and
+the index size is their database size. --dask local analyses on a Dask LocalCluster (its workers
+count too); --dask tcp://HOST:8786 on yours.
 """
 
 from __future__ import annotations
@@ -120,8 +126,20 @@ def _tree_rss(root: int) -> tuple[int, int]:
     return sum(rss.get(p, 0) for p in tree), sum(_anon_kb(p) for p in tree) * 1024
 
 
-def run_measured(command: list[str]) -> dict[str, float]:
-    """Run a command; its wall time, CPU time (it and every descendant) and peak tree RSS."""
+def _cpu_s(pid: int) -> float:
+    """CPU seconds of a process and its waited-for children (Linux /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def run_measured(command: list[str], companions: tuple[int, ...] = ()) -> dict[str, float]:
+    """Run a command; its wall time, CPU time (it and every descendant) and peak tree RSS.
+    ``companions`` are processes serving it (Meilisearch, Dask workers): their CPU and memory count too."""
+    companion_cpu = sum(_cpu_s(pid) for pid in companions)
     before = os.times()
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -131,7 +149,8 @@ def run_measured(command: list[str]) -> dict[str, float]:
     def sample() -> None:
         nonlocal peak, peak_anon
         while not done.is_set():
-            rss, anon = _tree_rss(process.pid)
+            trees = [_tree_rss(pid) for pid in (process.pid, *companions)]
+            rss, anon = sum(t[0] for t in trees), sum(t[1] for t in trees)
             peak, peak_anon = max(peak, rss), max(peak_anon, anon)
             done.wait(0.2)
 
@@ -145,6 +164,7 @@ def run_measured(command: list[str]) -> dict[str, float]:
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed: {stderr.decode(errors='replace')[-500:]}")
     cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    cpu += sum(_cpu_s(pid) for pid in companions) - companion_cpu
     return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak / 2**20, "peak_anon_mb": peak_anon / 2**20}
 
 
@@ -152,10 +172,28 @@ def dir_size_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
 
 
-def build_command(system: str, source: Path, target: Path) -> list[str]:
-    if system == "newsearch":
-        return [sys.executable, "-m", "newsearch", "index", str(source), "--index", str(target), "--rebuild"]
+def build_command(system: str, source: Path, target: Path, spec: str | None = None, dask: str | None = None) -> list[str]:
+    if system == "newsearch" or spec:
+        command = [sys.executable, "-m", "newsearch", "index", str(source), "--index", str(target), "--rebuild"]
+        if spec:
+            command += ["--backend", "meilisearch", "--meili", spec, "--meili-index", meili_index_name(target)]
+        return command + (["--dask", dask] if dask else [])
     return [sys.executable, __file__, "--build-peer", system, str(source), str(target)]
+
+
+def meili_index_name(target: Path) -> str:
+    return target.name.replace(".", "_")
+
+
+def open_newsearch(target: Path, spec: str | None):
+    """The index a newsearch system built: the embedded one, or its Meilisearch shards."""
+    import newsearch
+
+    if spec:
+        from newsearch.meili import open_meilisearch
+
+        return open_meilisearch(spec, meili_index_name(target))
+    return newsearch.open_index(target)
 
 
 def build_peer(system: str, source: Path, target: Path) -> None:
@@ -171,16 +209,14 @@ def build_peer(system: str, source: Path, target: Path) -> None:
     ALL_SYSTEMS[system]().build(docs(), target)
 
 
-def first_query_command(system: str, target: Path, query: str) -> list[str]:
-    return [sys.executable, __file__, "--first-query", system, str(target), query]
+def first_query_command(system: str, target: Path, query: str, spec: str | None = None) -> list[str]:
+    return [sys.executable, __file__, "--first-query", system, str(target), query, *([spec] if spec else [])]
 
 
-def first_query(system: str, target: Path, query: str) -> None:
+def first_query(system: str, target: Path, query: str, spec: str | None = None) -> None:
     """(child process) Import, open the index, answer one query."""
-    if system == "newsearch":
-        import newsearch
-
-        with newsearch.open_index(target) as ix:
+    if system.startswith("newsearch"):
+        with open_newsearch(target, spec) as ix:
             ix.searcher().search(query)
         return
     from systems import ALL_SYSTEMS
@@ -190,27 +226,25 @@ def first_query(system: str, target: Path, query: str) -> None:
     peer.search(query)
 
 
-def cold_ms(system: str, target: Path, query: str) -> float:
+def cold_ms(system: str, target: Path, query: str, spec: str | None = None) -> float:
     started = time.perf_counter()
-    subprocess.run(first_query_command(system, target, query), check=True, capture_output=True)
+    subprocess.run(first_query_command(system, target, query, spec), check=True, capture_output=True)
     return (time.perf_counter() - started) * 1000
 
 
-def warm_latencies(system: str, target: Path, query_list: list[str]) -> list[float]:
+def warm_latencies(system: str, target: Path, query_list: list[str], spec: str | None = None) -> list[float]:
     from systems import ALL_SYSTEMS
 
-    peer = ALL_SYSTEMS[system]() if system != "newsearch" else None
     times = []
-    if peer is None:
-        import newsearch
-
-        with newsearch.open_index(target) as ix, ix.searcher() as searcher:
+    if system.startswith("newsearch"):
+        with open_newsearch(target, spec) as ix, ix.searcher() as searcher:
             searcher.search(query_list[0])
             for q in query_list:
                 started = time.perf_counter()
                 searcher.search(q)  # snippets included: hits are fully materialised
                 times.append((time.perf_counter() - started) * 1000)
         return times
+    peer = ALL_SYSTEMS[system]()
     peer.open(target)
     peer.search(query_list[0])
     for q in query_list:
@@ -235,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         build_peer(argv[1], Path(argv[2]), Path(argv[3]))
         return 0
     if argv[:1] == ["--first-query"]:
-        first_query(argv[1], Path(argv[2]), argv[3])
+        first_query(argv[1], Path(argv[2]), argv[3], argv[4] if len(argv) > 4 else None)
         return 0
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -245,42 +279,104 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / ".work" / "speed")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--backend", default="whoosh", help="newsearch's backends: whoosh, meilisearch or both")
+    parser.add_argument("--shards", default="2", help="Meilisearch shard counts to compare, e.g. 1,2")
+    parser.add_argument("--meili", help="your Meilisearch instances (comma-separated URLs; default: start local ones)")
+    parser.add_argument("--dask", help="analyse on Dask: 'local' (a LocalCluster started here) or tcp://HOST:8786")
     args = parser.parse_args(argv)
     if not (args.data / CORPUS).exists():
         print(f"error: {args.data / CORPUS} not found; pass --data DIR", file=sys.stderr)
         return 2
     args.workdir.mkdir(parents=True, exist_ok=True)
+    from backends import LocalDask, MeiliFleet, meili_system_name
+
+    backends = {b.strip() for b in args.backend.split(",")}
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
-    short, full = queries(args.data, args.queries, args.seed)
-    rows = []
-    for size in (int(s) for s in args.sizes.split(",")):
-        source = corpus_file(args.data, size, args.workdir)
-        for system in systems:
-            target = args.workdir / f"{system}-{size}"
-            shutil.rmtree(target, ignore_errors=True)
-            print(f"{system}: indexing {size:,} articles …", file=sys.stderr, flush=True)
-            built = run_measured(build_command(system, source, target))
-            row = {"system": system, "size": size, **built, "articles_per_s": size / built["wall_s"],
-                   "index_mb": dir_size_mb(target), "cold_first_query_ms": cold_ms(system, target, short[0])}
-            for name, query_list in (("short", short), ("title", full)):
-                times = warm_latencies(system, target, query_list)
-                row[f"{name}_p50_ms"] = statistics.median(times)
-                row[f"{name}_p95_ms"] = p95(times)
-            rows.append(row)
-            print(json.dumps(row), file=sys.stderr, flush=True)
+    specs: dict[str, str] = {}
+    fleet = dask = None
+    try:
+        if "meilisearch" in backends:
+            counts = [int(n) for n in args.shards.split(",")]
+            fleet = MeiliFleet(args.workdir, max(counts), args.meili)
+            specs = {meili_system_name(n): fleet.spec_for(n) for n in counts}
+        if "whoosh" not in backends:
+            systems = [s for s in systems if s != "newsearch"]
+        systems = [*(["newsearch"] if "newsearch" in systems else []), *specs, *(s for s in systems if s != "newsearch")]
+        if args.dask == "local":
+            dask = LocalDask(os.cpu_count() or 1)
+        address = dask.address if dask else args.dask
+        companions = (*(fleet.pids if fleet else ()), *(dask.pids if dask else ()))
+        rows = _run(args, systems, specs, address, companions, fleet)
+    finally:
+        if dask is not None:
+            dask.close()
+        if fleet is not None:
+            fleet.close()
     print(format_table(rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     return 0
 
 
+def _meili_size_mb(spec: str) -> float:
+    from newsearch.meili import MeiliCluster
+
+    cluster = MeiliCluster.from_spec(spec)
+    try:
+        return sum(int(c.request("GET", "/stats").get("databaseSize", 0)) for s in cluster.shards for c in s.replicas) / 2**20
+    finally:
+        cluster.close()
+
+
+def _drop_other_indexes(spec: str) -> None:
+    """Leave only the index about to be built on the instances, so their size is its size."""
+    from newsearch.meili import MeiliCluster
+
+    cluster = MeiliCluster.from_spec(spec)
+    try:
+        for shard in cluster.shards:
+            for client in shard.replicas:
+                for index in client.request("GET", "/indexes?limit=1000").get("results", []):
+                    client.wait_for_task(client.request("DELETE", f"/indexes/{index['uid']}")["taskUid"])
+    finally:
+        cluster.close()
+
+
+def _run(args: argparse.Namespace, systems: list[str], specs: dict[str, str], dask: str | None,
+         companions: tuple[int, ...], fleet) -> list[dict]:
+    short, full = queries(args.data, args.queries, args.seed)
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        source = corpus_file(args.data, size, args.workdir)
+        for system in systems:
+            target = args.workdir / f"{system}-{size}"
+            spec = specs.get(system)
+            shutil.rmtree(target, ignore_errors=True)
+            if spec and fleet is not None and fleet.pids:
+                _drop_other_indexes(fleet.spec_for(len(fleet.urls)))
+            print(f"{system}: indexing {size:,} articles …", file=sys.stderr, flush=True)
+            built = run_measured(build_command(system, source, target, spec, dask if system.startswith("newsearch") else None),
+                                 companions if system.startswith("newsearch") else ())
+            row = {"system": system + ("+dask" if dask and system.startswith("newsearch") else ""), "size": size, **built,
+                   "articles_per_s": size / built["wall_s"],
+                   "index_mb": _meili_size_mb(spec) if spec else dir_size_mb(target),
+                   "cold_first_query_ms": cold_ms(system, target, short[0], spec)}
+            for name, query_list in (("short", short), ("title", full)):
+                times = warm_latencies(system, target, query_list, spec)
+                row[f"{name}_p50_ms"] = statistics.median(times)
+                row[f"{name}_p95_ms"] = p95(times)
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr, flush=True)
+    return rows
+
+
 def format_table(rows: list[dict]) -> str:
-    header = (f"{'system':<16} {'articles':>8} {'wall s':>7} {'art/s':>6} {'CPU s':>7} {'RSS MB':>7} {'anon MB':>7} {'size MB':>8} "
+    header = (f"{'system':<24} {'articles':>8} {'wall s':>7} {'art/s':>6} {'CPU s':>7} {'RSS MB':>7} {'anon MB':>7} {'size MB':>8} "
               f"{'cold ms':>8} {'short p50':>9} {'short p95':>9} {'title p50':>9} {'title p95':>9}")
     lines = [header]
     for r in rows:
         lines.append(
-            f"{r['system']:<16} {r['size']:>8,} {r['wall_s']:>7.0f} {r['articles_per_s']:>6.0f} {r['cpu_s']:>7.0f} "
+            f"{r['system']:<24} {r['size']:>8,} {r['wall_s']:>7.0f} {r['articles_per_s']:>6.0f} {r['cpu_s']:>7.0f} "
             f"{r['peak_rss_mb']:>7.0f} {r.get('peak_anon_mb', 0):>7.0f} {r['index_mb']:>8.0f} {r['cold_first_query_ms']:>8.0f} {r['short_p50_ms']:>9.1f} "
             f"{r['short_p95_ms']:>9.1f} {r['title_p50_ms']:>9.1f} {r['title_p95_ms']:>9.1f}"
         )

@@ -43,6 +43,14 @@ class System(Protocol):
     def close(self) -> None: ...
 
 
+def _articles(docs: Iterable[Doc]) -> Iterable[newsearch.Article]:
+    for doc in docs:
+        try:
+            yield article_from_record(doc.record())
+        except RecordError:
+            continue
+
+
 class Newsearch:
     name = "newsearch"
 
@@ -55,15 +63,8 @@ class Newsearch:
     def build(self, docs: Iterable[Doc], path: Path) -> None:
         from newsearch.pipeline import default_workers
 
-        def articles():
-            for doc in docs:
-                try:
-                    yield article_from_record(doc.record())
-                except RecordError:
-                    continue
-
         with newsearch.create_index(path, overwrite=True) as ix, ix.writer() as writer:
-            writer.add_many(articles(), workers=default_workers() if self.workers is None else self.workers)
+            writer.add_many(_articles(docs), workers=default_workers() if self.workers is None else self.workers)
 
     def open(self, path: Path) -> None:
         self._ix = newsearch.open_index(path)
@@ -79,6 +80,48 @@ class Newsearch:
     def close(self) -> None:
         if self._ix is not None:
             self._ix.close()
+
+
+class NewsearchMeili(Newsearch):
+    """newsearch on Meilisearch shards (``spec``: comma-separated shard URLs); the index is named
+    after the benchmark's working directory entry, so several corpora share the instances."""
+
+    def __init__(self, spec: str, workers: int | None = None, ranking=None) -> None:
+        super().__init__(workers)
+        self.spec = spec
+        self.meili_ranking = ranking
+        self.name = f"newsearch-meili-{len(spec.split(','))}sh"
+
+    @staticmethod
+    def index_name(path: Path) -> str:
+        return re.sub(r"[^A-Za-z0-9_-]", "_", path.name)[-60:]
+
+    def is_built(self, path: Path, count: int) -> bool:
+        """Whether the shards still hold this index with ``count`` articles (they outlive a run only
+        when they are your own instances)."""
+        from newsearch.meili import MeiliError, open_meilisearch
+
+        try:
+            with open_meilisearch(self.spec, self.index_name(path)) as ix:
+                return ix.doc_count() == count
+        except (MeiliError, newsearch.IndexNotFoundError):
+            return False
+
+    def build(self, docs: Iterable[Doc], path: Path) -> None:
+        from newsearch.meili import open_meilisearch
+        from newsearch.pipeline import default_workers
+
+        path.mkdir(parents=True, exist_ok=True)
+        with open_meilisearch(self.spec, self.index_name(path), create=True) as ix:
+            ix.drop()
+        with open_meilisearch(self.spec, self.index_name(path), create=True) as ix, ix.writer() as writer:
+            writer.add_many(_articles(docs), workers=default_workers() if self.workers is None else self.workers)
+
+    def open(self, path: Path) -> None:
+        from newsearch.meili import open_meilisearch
+
+        self._ix = open_meilisearch(self.spec, self.index_name(path))  # type: ignore[assignment]
+        self._searcher = self._ix.searcher(self.meili_ranking)  # type: ignore[assignment]
 
 
 class WhooshStandard:

@@ -65,17 +65,20 @@ os.environ.setdefault("COLUMNS", "120")
 
 @pytest.fixture(scope="session")
 def meili_binary() -> Path:
-    from .meili_server import meilisearch_binary
+    from .meili_server import MeiliSetupError, MeiliUnsupported, meilisearch_binary
 
-    return meilisearch_binary()
+    try:
+        return meilisearch_binary()
+    except MeiliUnsupported as exc:
+        pytest.skip(str(exc))
+    except MeiliSetupError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")
 def meili_pair(meili_binary: Path, tmp_path_factory: pytest.TempPathFactory):
     """Two Meilisearch instances on 127.0.0.1 for the whole test session (never killed by tests)."""
-    from .meili_server import MeiliInstance
-
-    instances = [MeiliInstance(meili_binary, tmp_path_factory.mktemp(f"meili{n}")).start() for n in range(2)]
+    instances = [start_instance(meili_binary, tmp_path_factory.mktemp(f"meili{n}")) for n in range(2)]
     yield instances
     for instance in instances:
         instance.stop()
@@ -87,3 +90,13 @@ def meili_key(monkeypatch: pytest.MonkeyPatch) -> str:
 
     monkeypatch.setenv("NEWSEARCH_MEILI_KEY", MASTER_KEY)
     return MASTER_KEY
+
+
+def start_instance(binary: Path, data: Path):
+    """A started Meilisearch instance; a failure to start fails the test with Meilisearch's log."""
+    from .meili_server import MeiliInstance, MeiliSetupError
+
+    try:
+        return MeiliInstance(binary, data).start()
+    except MeiliSetupError as exc:
+        pytest.fail(str(exc))

