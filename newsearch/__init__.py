@@ -30,6 +30,7 @@ from .ingest import parse_datetime, parse_raw_page, read_articles
 from .models import Article, Hit, IndexReport, IndexStats, IngestProblem, SearchResults, Snippet, Span
 from .query import ParsedQuery, parse_query
 from .render.jsonout import to_json
+from .meili import MeiliIndex, open_meilisearch
 from .search import Searcher
 
 __version__ = "0.1.0"
@@ -37,6 +38,8 @@ __version__ = "0.1.0"
 __all__ = [
     "__version__",
     "open_index",
+    "open_meilisearch",
+    "MeiliIndex",
     "create_index",
     "index_exists",
     "Index",

@@ -12,7 +12,7 @@ def _modules_after(code: str) -> set[str]:
 
 def test_library_imports_no_cli_framework_and_no_pyvi():
     loaded = _modules_after("import newsearch")
-    assert not {"typer", "rich", "click", "pycrfsuite", "pyvi", "sklearn"} & loaded
+    assert not {"typer", "rich", "click", "pycrfsuite", "pyvi", "sklearn", "dask", "distributed"} & loaded
 
 
 def test_accent_free_search_does_not_load_pyvi(tmp_path):
