@@ -14,7 +14,7 @@ from newsearch.meili import MeiliCluster, MeiliUnavailableError, open_meilisearc
 from newsearch.meili.documents import document_key, filter_expression, query_text
 from newsearch.models import Article
 
-from .conftest import SAMPLE, start_instance, write
+from .conftest import SAMPLE, SEED_TITLE, start_instance, write
 from .meili_server import MeiliInstance
 
 # The foundation's acceptance checks, run here against a two-shard Meilisearch index (the
@@ -278,3 +278,35 @@ def test_unreachable_dask_scheduler_is_one_line(runner, tmp_path):
     result = runner.invoke(app, ["index", str(SAMPLE / "raw-article-page.txt"), "--index", str(tmp_path / "ix"),
                                  "--dask", "tcp://127.0.0.1:9"])
     assert result.exit_code == 2 and "Dask" in result.output and "Traceback" not in result.output
+
+
+# ------------------------------------------------------------------------------ CLI on this backend
+
+
+def test_config_file_names_the_backend(sample_meili, meili_key, runner, tmp_path):
+    config = write(tmp_path / "newsearch.toml",
+                   f'backend = "meilisearch"\nmeili = {sample_meili.split(",")!r}\nmeili_index = "sample"\n'.replace("'", '"'))
+    result = runner.invoke(app, ["search", "trí tuệ nhân tạo", "--config", str(config), "--json", "-n", "3"])
+    assert result.exit_code == 0, result.output
+    assert SEED_TITLE in [hit["title"] for hit in orjson.loads(result.stdout)["hits"]]
+    broken = write(tmp_path / "broken.toml", "backend = [")
+    result = runner.invoke(app, ["search", "x", "--config", str(broken)])
+    assert result.exit_code == 2 and "not valid TOML" in result.output
+
+
+def test_shell_show_and_stats_on_meilisearch(sample_meili, meili_key, runner, monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("NEWSEARCH_MEILI", sample_meili)
+    monkeypatch.setenv("NEWSEARCH_MEILI_INDEX", "sample")
+    shell = runner.invoke(app, ["shell", "-n", "3"], input="tri tue nhan tao\n1\n:related 1\n:quit\n")
+    assert shell.exit_code == 0 and SEED_TITLE in shell.output and "Traceback" not in shell.output
+    stats = orjson.loads(runner.invoke(app, ["stats", "--json"]).stdout)
+    assert stats["articles"] == 301 and stats["oldest"] < stats["newest"]
+    hits = orjson.loads(runner.invoke(app, ["search", "trí tuệ nhân tạo", "--json", "-n", "3"]).stdout)["hits"]
+    seed = next(hit["id"] for hit in hits if hit["title"] == SEED_TITLE)
+    shown = orjson.loads(runner.invoke(app, ["show", seed, "--json"]).stdout)
+    assert shown["title"] == SEED_TITLE and "trí tuệ nhân tạo" in shown["body"]
+    related = runner.invoke(app, ["related", seed, "--json"])
+    assert related.exit_code == 0 and seed not in [hit["id"] for hit in orjson.loads(related.stdout)["hits"]]
+    check = runner.invoke(app, ["check", "--backend", "meilisearch"])
+    assert check.exit_code == 2 and "Meilisearch checks its own" in check.output
