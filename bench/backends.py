@@ -38,7 +38,7 @@ class MeiliFleet:
         for n in range(count):
             data = workdir / f"meili-{n}"
             shutil.rmtree(data, ignore_errors=True)
-            instance = MeiliInstance(binary, data).start()
+            instance = MeiliInstance(binary, data, indexing_threads=None).start()  # Meilisearch's default
             self._stack.callback(instance.stop)
             self.urls.append(instance.url)
             assert instance.process is not None

@@ -171,6 +171,8 @@ def _hint(exc: NewsearchError, index: "Path | Target | None") -> str:
     where = f"--index {target.index}" if target.embedded else f"--backend meilisearch --meili {target.meili}"
     if isinstance(exc, MeiliUnavailableError):
         return "start the Meilisearch instances or fix --meili (README: Scaling out)"
+    if isinstance(exc, MeiliError) and exc.code in ("invalid_api_key", "missing_authorization_header"):
+        return "set NEWSEARCH_MEILI_KEY to the instances' key (README: Scaling out)"
     if isinstance(exc, (DaskError, MeiliError)):
         return ""
     if isinstance(exc, IndexNotFoundError):

@@ -74,8 +74,9 @@ class MeiliInstance:
     """One Meilisearch process; :meth:`stop` kills it (like a crash), :meth:`start` brings it back
     on the same port and data."""
 
-    def __init__(self, binary: Path, data: Path) -> None:
+    def __init__(self, binary: Path, data: Path, indexing_threads: int | None = 1) -> None:
         self.binary = binary
+        self.indexing_threads = indexing_threads  # tests: 1, so that two instances leave CPU to the rest
         self.data = data
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -86,7 +87,8 @@ class MeiliInstance:
         self.process = subprocess.Popen(
             [str(self.binary), "--db-path", str(self.data / "db"), "--http-addr", f"127.0.0.1:{self.port}",
              "--master-key", MASTER_KEY, "--no-analytics", "--env", "development", "--log-level", "WARN",
-             "--max-indexing-threads", "1", "--dump-dir", str(self.data / "dumps"), "--snapshot-dir", str(self.data / "snapshots")],
+             *(["--max-indexing-threads", str(self.indexing_threads)] if self.indexing_threads else []),
+             "--dump-dir", str(self.data / "dumps"), "--snapshot-dir", str(self.data / "snapshots")],
             stdout=subprocess.DEVNULL, stderr=open(self.data / "log.txt", "ab"), cwd=self.data,
         )
         deadline = time.monotonic() + 30

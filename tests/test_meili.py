@@ -99,6 +99,14 @@ def test_unreachable_meilisearch_is_one_line(runner):
     assert "no shard of meilisearch:http://127.0.0.1:9" in result.output and "Traceback" not in result.output
 
 
+def test_bad_address_and_missing_key_are_one_line(runner, meili_pair, monkeypatch):
+    result = runner.invoke(app, ["search", "x", "--meili", "notaurl::"])
+    assert result.exit_code == 2 and "is not a Meilisearch address" in result.output
+    monkeypatch.delenv("NEWSEARCH_MEILI_KEY", raising=False)
+    result = runner.invoke(app, ["search", "x", "--meili", meili_pair[0].url])
+    assert result.exit_code == 2 and "NEWSEARCH_MEILI_KEY" in result.output and "Traceback" not in result.output
+
+
 def test_meilisearch_backend_needs_shards(runner):
     result = runner.invoke(app, ["search", "x", "--backend", "meilisearch"])
     assert result.exit_code == 2 and "--meili http://HOST:PORT" in result.output

@@ -40,13 +40,17 @@ class MeiliClient:
     """One Meilisearch instance (``url``); thread-safe (each thread has its own connection)."""
 
     def __init__(self, url: str, api_key: str | None = None, *, timeout: float = 30.0, retries: int = RETRIES) -> None:
-        parsed = urllib.parse.urlsplit(url if "://" in url else f"http://{url}")
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        try:
+            parsed = urllib.parse.urlsplit(url if "://" in url else f"http://{url}")
+            port = parsed.port
+        except ValueError:
+            parsed, port = None, None
+        if parsed is None or parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise MeiliError(f"'{url}' is not a Meilisearch address; write it as http://HOST:PORT")
         self.url = f"{parsed.scheme}://{parsed.netloc}"
         self._https = parsed.scheme == "https"
         self._host = parsed.hostname
-        self._port = parsed.port or (443 if self._https else 80)
+        self._port = port or (443 if self._https else 80)
         self._headers = {"Content-Type": "application/json"}
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
