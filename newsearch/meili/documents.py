@@ -20,6 +20,7 @@ from ..models import Article
 from ..normalize import fold_diacritics, has_diacritics
 from ..query import ParsedQuery, QueryTerm
 from ..schema import keyword_value
+from .rerank import opening_text, ranking_text
 
 __all__ = [
     "SETTINGS",
@@ -68,9 +69,10 @@ class MeiliRanking:
     chunk_hits: int = 10
     k1: float = 1.2
     b: float = 0.75
-    pair_weight: float = 0.25
-    title_weight: int = 3
+    pair_weight: float = 0.5
+    title_weight: int = 5
     entity_weight: int = 0
+    opening_weight: int = 1
     exact_weight: float = 0.5
 
 
@@ -115,6 +117,12 @@ def meili_document(analyzed: AnalyzedArticle, sig: bytes | None, cluster: str) -
         "cluster": cluster,
         "dup_sig": sig.hex() if sig else "",
         "dup_bands": band_keys(sig) if sig else [],
+        # Folded syllables per field, for newsearch's re-ranking (rerank.py): neither searched nor shown.
+        "rank_title": ranking_text(article.title),
+        "rank_entities": ranking_text(" , ".join(dict.fromkeys(analyzed.entities))),
+        "rank_opening": ranking_text(opening_text(article.lead, article.body)),
+        "rank_lead": ranking_text(article.lead),
+        "rank_body": ranking_text(article.body),
     }
     date = _timestamp(article.published)
     if date is not None:

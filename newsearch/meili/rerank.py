@@ -14,14 +14,17 @@ from __future__ import annotations
 import math
 import threading
 import time
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from ..analysis import folded_term, syllable_term
+from ..normalize import index_form
 from ..segment import SYLLABLE_PATTERN
 
-__all__ = ["TermStats", "QueryWords", "query_words", "rank_candidates", "MAX_MEILI_WORDS"]
+__all__ = ["TermStats", "QueryWords", "query_words", "rank_candidates", "ranking_text", "opening_text", "RANK_FIELDS",
+           "MAX_MEILI_WORDS"]
 
 MAX_MEILI_WORDS = 10  # Meilisearch ignores the words of a query beyond the tenth
 STATS_TTL = 300.0  # seconds a document frequency is trusted (the index grows meanwhile)
@@ -87,45 +90,90 @@ class TermStats:
         return [w for w in found if w in keep]
 
 
-def _document_terms(doc: dict[str, Any], title_weight: int, entity_weight: int) -> tuple[Counter[str], set[str], int]:
-    """Folded syllable and pair counts of a document (its title ``title_weight`` times, the names
-    of its entities ``entity_weight`` times), its exact syllables, and its length in syllables."""
-    counts: Counter[str] = Counter()
-    exact: set[str] = set()
+RANK_FIELDS = ("rank_title", "rank_entities", "rank_opening", "rank_lead", "rank_body")
+
+
+def ranking_text(text: str) -> str:
+    """A text's folded syllables, each framed by spaces (" tri  tue  nhan  tao "): stored with the
+    document at indexing time, so that counting a syllable or a pair at query time is one
+    ``str.count`` (" tri " or " tri  tue ") instead of analysing the text again."""
+    return "".join(f" {folded_term(s)} " for s in SYLLABLE_PATTERN.findall(text))
+
+
+def opening_text(lead: str, body: str, chars: int = 400) -> str:
+    """The article's opening: its lead, else its first paragraph (news puts the essence first)."""
+    return (lead or body.strip().split("\n", 1)[0])[:chars]
+
+
+def _framed(term: str) -> str:
+    return "".join(f" {t} " for t in term.split(" "))
+
+
+@dataclass(frozen=True)
+class _Weights:
+    title: int
+    entities: int
+    opening: int
+
+    def of(self, field: str) -> int:
+        return {"rank_title": self.title, "rank_entities": self.entities, "rank_opening": self.opening}.get(field, 1)
+
+
+FEW_TERMS = 16  # up to this many query terms, counting each in the text beats splitting the text
+
+
+def _counts(doc: dict[str, Any], terms: list[str], weights: _Weights) -> tuple[dict[str, int], int]:
+    """How often each term (syllable or pair) occurs in the document, fields weighted, and its
+    weighted length in syllables."""
+    counts = dict.fromkeys(terms, 0)
     length = 0
-    entities = " , ".join(doc.get("entities") or ())
-    for text, weight in ((doc.get("title") or "", title_weight), (entities, entity_weight),
-                         (doc.get("lead") or "", 1), (doc.get("body") or "", 1)):
-        syllables = SYLLABLE_PATTERN.findall(text)
-        exact.update(syllable_term(s) for s in syllables)
-        folded = [folded_term(s) for s in syllables]
-        for _ in range(weight):
-            counts.update(folded)
-            counts.update(f"{x} {y}" for x, y in zip(folded, folded[1:]))
-        length += weight * len(folded)
-    return counts, exact, length
+    for field in RANK_FIELDS:
+        text = doc.get(field) or ""
+        weight = weights.of(field)
+        if not text or not weight:
+            continue
+        if len(terms) <= FEW_TERMS:
+            length += weight * (text.count(" ") // 2)
+            found = {term: text.count(_framed(term)) for term in terms}
+        else:
+            tokens = text.split()
+            length += weight * len(tokens)
+            singles: Counter[str] = Counter(tokens)
+            pairs: Counter[str] = Counter(map(" ".join, zip(tokens, tokens[1:])))
+            found = {term: (pairs if " " in term else singles)[term] for term in terms}
+        for term, n in found.items():
+            if n:
+                counts[term] += weight * n
+    return counts, length
+
+
+def _spelt_as_typed(doc: dict[str, Any], exact: frozenset[str]) -> int:
+    """How many of the query's syllables (as typed) the document's text has, either tone placement."""
+    text = index_form(" ".join(doc.get(f) or "" for f in ("title", "lead", "body")))
+    return sum(1 for syllable in exact if re.search(rf"(?<!\w){re.escape(syllable)}(?!\w)", text))
 
 
 def rank_candidates(candidates: dict[str, dict[str, Any]], groups: list[QueryWords], stats: TermStats, *,
                     k1: float, b: float, pair_weight: float, title_weight: int, entity_weight: int,
-                    exact_weight: float) -> dict[str, float]:
+                    opening_weight: int, exact_weight: float) -> dict[str, float]:
     """A score per candidate: the best over the query's OR alternatives of BM25 (syllables plus
     ``pair_weight`` × pairs), times (1 + ``exact_weight`` × share of syllables spelt as typed)."""
     documents = stats.documents()
-    terms = [t for g in groups for t in (*g.unique, *g.pairs)]
+    terms = list(dict.fromkeys(t for g in groups for t in (*g.unique, *g.pairs)))
     frequency = stats.frequencies(terms)
     idf = {t: math.log(1 + (documents - frequency[t] + 0.5) / (frequency[t] + 0.5)) for t in terms}
-    analysed = {key: _document_terms(doc, title_weight, entity_weight) for key, doc in candidates.items()}
-    average = sum(length for _, _, length in analysed.values()) / max(1, len(analysed))
+    weights = _Weights(title_weight, entity_weight, opening_weight)
+    analysed = {key: _counts(doc, terms, weights) for key, doc in candidates.items()}
+    average = sum(length for _, length in analysed.values()) / max(1, len(analysed))
     scores = {}
-    for key, (counts, exact, length) in analysed.items():
+    for key, (counts, length) in analysed.items():
         norm = k1 * (1 - b + b * length / max(average, 1.0))
         best = 0.0
         for group in groups:
             score = sum(idf[t] * counts[t] * (k1 + 1) / (counts[t] + norm) for t in group.unique if counts[t])
             score += pair_weight * sum(idf[p] * counts[p] * (k1 + 1) / (counts[p] + norm) for p in group.pairs if counts[p])
-            if group.exact:
-                score *= 1 + exact_weight * len(group.exact & exact) / len(group.exact)
+            if group.exact and score:
+                score *= 1 + exact_weight * _spelt_as_typed(candidates[key], group.exact) / len(group.exact)
             best = max(best, score)
         scores[key] = best
     return scores

@@ -21,7 +21,7 @@ from ..search import MAX_LIMIT, checked_request, hit_of, nothing_to_search
 from ..segment import SYLLABLE_PATTERN
 from .client import MeiliClient, MeiliError
 from .cluster import MeiliCluster, Shard
-from .rerank import MAX_MEILI_WORDS, QueryWords, TermStats, query_words, rank_candidates
+from .rerank import MAX_MEILI_WORDS, RANK_FIELDS, QueryWords, TermStats, query_words, rank_candidates
 from .documents import (
     MAX_TOTAL_HITS,
     SETTINGS,
@@ -40,7 +40,7 @@ __all__ = ["MeiliIndex", "MeiliWriter", "MeiliSearcher", "open_meilisearch"]
 BATCH = 256  # articles analysed together and sent in one request per shard
 FACET_FIELDS = {"entity": "entities", "category": "category", "source": "source", "month": "month"}
 HIT_FIELDS = ["id", "title", "lead", "body", "caption", "url", "published", "category", "source", "author", "credit",
-              "entities", "cluster", "date"]
+              "entities", "cluster", "date", *RANK_FIELDS]
 
 
 def open_meilisearch(spec: str | MeiliCluster, index_name: str = "newsearch", *, create: bool = False,
@@ -434,7 +434,8 @@ class MeiliSearcher:
         if not head or not words:
             return ranked
         scores = rank_candidates(head, words, self._stats, k1=r.k1, b=r.b, pair_weight=r.pair_weight,
-                                 title_weight=r.title_weight, entity_weight=r.entity_weight, exact_weight=r.exact_weight)
+                                 title_weight=r.title_weight, entity_weight=r.entity_weight,
+                                 opening_weight=r.opening_weight, exact_weight=r.exact_weight)
         lowest = min(scores.values(), default=0.0)
         top = sorted(((scores[key], doc) for key, doc in head.items()), key=lambda sd: (-sd[0], sd[1]["id"]))
         return top + [(lowest * score, doc) for score, doc in ranked if doc["id"] not in head]
