@@ -19,8 +19,8 @@ from ..entities import entity_key
 from ..models import Article
 from ..normalize import fold_diacritics, has_diacritics
 from ..query import ParsedQuery, QueryTerm
-from ..schema import keyword_value
-from .rerank import opening_text, ranking_text
+from ..schema import keyword_value, opening_of
+from .rerank import ranking_text
 
 __all__ = [
     "SETTINGS",
@@ -120,7 +120,7 @@ def meili_document(analyzed: AnalyzedArticle, sig: bytes | None, cluster: str) -
         # Folded syllables per field, for newsearch's re-ranking (rerank.py): neither searched nor shown.
         "rank_title": ranking_text(article.title),
         "rank_entities": ranking_text(" , ".join(dict.fromkeys(analyzed.entities))),
-        "rank_opening": ranking_text(opening_text(article.lead, article.body)),
+        "rank_opening": ranking_text(opening_of(article)),
         "rank_lead": ranking_text(article.lead),
         "rank_body": ranking_text(article.body),
     }

@@ -23,7 +23,7 @@ from ..analysis import folded_term, syllable_term
 from ..normalize import index_form
 from ..segment import SYLLABLE_PATTERN
 
-__all__ = ["TermStats", "QueryWords", "query_words", "rank_candidates", "ranking_text", "opening_text", "RANK_FIELDS",
+__all__ = ["TermStats", "QueryWords", "query_words", "rank_candidates", "ranking_text", "RANK_FIELDS",
            "MAX_MEILI_WORDS"]
 
 MAX_MEILI_WORDS = 10  # Meilisearch ignores the words of a query beyond the tenth
@@ -98,11 +98,6 @@ def ranking_text(text: str) -> str:
     document at indexing time, so that counting a syllable or a pair at query time is one
     ``str.count`` (" tri " or " tri  tue ") instead of analysing the text again."""
     return "".join(f" {folded_term(s)} " for s in SYLLABLE_PATTERN.findall(text))
-
-
-def opening_text(lead: str, body: str, chars: int = 400) -> str:
-    """The article's opening: its lead, else its first paragraph (news puts the essence first)."""
-    return (lead or body.strip().split("\n", 1)[0])[:chars]
 
 
 def _framed(term: str) -> str:

@@ -120,14 +120,17 @@ class MeiliIndex:
 
     def get(self, article_id: str) -> Article:
         """The stored article with this id."""
+        return article_from(self.document(article_id))
+
+    def document(self, article_id: str) -> dict[str, Any]:
+        """The Meilisearch document of this id (the article plus its cluster and ranking fields)."""
         shard = self.cluster.shard_for(article_id)
         try:
-            doc = self.cluster.read(shard, lambda c: c.request("GET", self.cluster.index_path(f"/documents/{document_key(article_id)}")))
+            return self.cluster.read(shard, lambda c: c.request("GET", self.cluster.index_path(f"/documents/{document_key(article_id)}")))
         except MeiliError as exc:
             if exc.code == "document_not_found":
                 raise ArticleNotFoundError(article_id) from None
             raise
-        return article_from(doc)
 
     def stats(self) -> IndexStats:
         body = {"q": "", "limit": 0, "facets": ["category", "source"]}
@@ -467,9 +470,9 @@ class MeiliSearcher:
         started = time.perf_counter()
         if not 0 < limit <= MAX_LIMIT:
             raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
-        article = self._index.get(article_id)
-        words = SYLLABLE_PATTERN.findall(f"{article.title} {article.lead or article.body}")[:24]
-        own = self._index_cluster_of(article_id)
+        doc = self._index.document(article_id)
+        words = SYLLABLE_PATTERN.findall(f"{doc.get('title') or ''} {doc.get('lead') or doc.get('body') or ''}")[:24]
+        own = doc.get("cluster") or article_id
         body = {"q": " ".join(words), "limit": limit * 3, "showRankingScore": True, "matchingStrategy": "frequency",
                 "filter": [f"cluster != {quoted(own)}", f"id != {quoted(article_id)}"], "attributesToRetrieve": HIT_FIELDS}
         answers, warnings = self._cluster.read_each(lambda c: c.request("POST", self._cluster.index_path("/search"), body))
@@ -479,11 +482,6 @@ class MeiliSearcher:
                      for rank, (score, doc) in enumerate(kept[:limit], start=1))
         return SearchResults(f"related:{article_id}", len(hits), round((time.perf_counter() - started) * 1000, 2),
                              hits, 0, limit, warnings=tuple(warnings))
-
-    def _index_cluster_of(self, article_id: str) -> str:
-        shard = self._cluster.shard_for(article_id)
-        path = self._cluster.index_path(f"/documents/{document_key(article_id)}?fields=cluster")
-        return self._cluster.read(shard, lambda c: c.request("GET", path)).get("cluster") or article_id
 
 
 Ranked = list[tuple[float, dict[str, Any]]]
