@@ -14,6 +14,12 @@ Queries, on each built index: 300 short queries (1–4 syllables cut from titles
 box) and 300 full titles, chosen with a fixed seed; median and p95 latency per query, warm, newsearch
 with snippets; and "cold": a fresh process opening the index and answering its first query.
 
+Incremental (newsearch, at --incremental-size, 35,440 by default): 1,000 new articles added to a
+copy of the built index against the same 1,000 into an empty one; deleting one article by id (open
+a writer, delete, commit); then 20 more runs of 250 new articles (a feed adding news as it comes:
+each run writes its own segments and commits merge small ones), query latency on that index, then
+`newsearch optimize` (one segment) and the latency again: the price of not optimising.
+
 --backend meilisearch adds newsearch on Meilisearch shards (local instances started here from the
 pinned package, or --meili URLs); their processes' CPU and memory count with the indexer's, and
 the index size is their database size. --dask local analyses the Meilisearch rows on a Dask
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import os
 import random
@@ -284,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shards", default="2", help="Meilisearch shard counts to compare, e.g. 1,2")
     parser.add_argument("--meili", help="your Meilisearch instances (comma-separated URLs; default: start local ones)")
     parser.add_argument("--dask", help="analyse on Dask: 'local' (a LocalCluster started here) or tcp://HOST:8786")
+    parser.add_argument("--incremental-size", type=int, default=35440,
+                        help="the corpus size at which to measure incremental additions and merging (0: never)")
     args = parser.parse_args(argv)
     if not (args.data / CORPUS).exists():
         print(f"error: {args.data / CORPUS} not found; pass --data DIR", file=sys.stderr)
@@ -363,13 +372,101 @@ def _run(args: argparse.Namespace, systems: list[str], specs: dict[str, str], da
                    "articles_per_s": size / built["wall_s"],
                    "index_mb": _meili_size_mb(spec) if spec else dir_size_mb(target),
                    "cold_first_query_ms": cold_ms(system, target, short[0], spec)}
-            for name, query_list in (("short", short), ("title", full)):
-                times = warm_latencies(system, target, query_list, spec)
-                row[f"{name}_p50_ms"] = statistics.median(times)
-                row[f"{name}_p95_ms"] = p95(times)
+            row.update(latency_figures(system, target, short, full, spec))
+            if system == "newsearch" and size == args.incremental_size:
+                row["incremental"] = incremental(args.data, target, args.workdir, short, full)
             rows.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
     return rows
+
+
+def latency_figures(system: str, target: Path, short: list[str], full: list[str], spec: str | None = None) -> dict[str, float]:
+    figures = {}
+    for name, query_list in (("short", short), ("title", full)):
+        times = warm_latencies(system, target, query_list, spec)
+        figures[f"{name}_p50_ms"] = statistics.median(times)
+        figures[f"{name}_p95_ms"] = p95(times)
+    return figures
+
+
+def new_articles(data: Path, workdir: Path, name: str, start: int, count: int) -> Path:
+    """``count`` corpus articles from ``start`` on, with ids no index has (``-new`` suffix)."""
+    target = workdir / f"{name}.jsonl.gz"
+    with gzip.open(data / CORPUS, "rt", encoding="utf-8") as source, gzip.open(target, "wt", encoding="utf-8") as out:
+        for line in itertools.islice(source, start, start + count):
+            record = json.loads(line)
+            record["id"] = f"{record['id']}-new"
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return target
+
+
+def index_into(source: Path, target: Path) -> float:
+    """Wall seconds of `newsearch index SOURCE --index TARGET` (a new process, as a user runs it)."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "newsearch", "index", str(source), "--index", str(target)],
+                   check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def segment_count(target: Path) -> int:
+    import newsearch
+
+    with newsearch.open_index(target) as ix:
+        return len(ix.whoosh()._segments())  # noqa: SLF001
+
+
+def incremental(data: Path, built: Path, workdir: Path, short: list[str], full: list[str],
+                runs: int = 20, per_run: int = 250) -> dict:
+    """Additions to a built index, deletion by id, and latency after many runs against optimised."""
+    import newsearch
+
+    copy, empty = workdir / "incremental", workdir / "incremental-empty"
+    for path in (copy, empty):
+        shutil.rmtree(path, ignore_errors=True)
+    shutil.copytree(built, copy)
+    print("newsearch: incremental additions …", file=sys.stderr, flush=True)
+    thousand = new_articles(data, workdir, "new-1000", 0, 1000)
+    figures = {"add_1000_to_built_s": index_into(thousand, copy), "add_1000_to_empty_s": index_into(thousand, empty)}
+    with gzip.open(thousand, "rt", encoding="utf-8") as handle:
+        first_id = json.loads(handle.readline())["id"]
+    with newsearch.open_index(copy) as ix:
+        started = time.perf_counter()
+        with ix.writer() as writer:
+            deleted = writer.delete(first_id)
+        figures["delete_one_ms"] = (time.perf_counter() - started) * 1000
+        assert deleted
+    started = time.perf_counter()
+    for n in range(runs):
+        index_into(new_articles(data, workdir, "new-run", 1000 + n * per_run, per_run), copy)
+    figures["runs"], figures["per_run"] = runs, per_run
+    figures["runs_s"] = time.perf_counter() - started
+    figures["segments"] = segment_count(copy)
+    figures["merged"] = latency_figures("newsearch", copy, short, full)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "newsearch", "optimize", "--index", str(copy)], check=True, capture_output=True)
+    figures["optimize_s"] = time.perf_counter() - started
+    figures["optimized"] = latency_figures("newsearch", copy, short, full)
+    for path in (copy, empty):
+        shutil.rmtree(path, ignore_errors=True)
+    return figures
+
+
+def format_incremental(row: dict) -> str:
+    f = row["incremental"]
+    merged, optimized = f["merged"], f["optimized"]
+    return "\n".join([
+        f"incremental, newsearch at {row['size']:,} articles:",
+        f"  1,000 new articles into the built index {f['add_1000_to_built_s']:.1f} s, into an empty index "
+        f"{f['add_1000_to_empty_s']:.1f} s (ratio {f['add_1000_to_built_s'] / f['add_1000_to_empty_s']:.2f}); "
+        f"delete one by id (writer, delete, commit) {f['delete_one_ms']:.0f} ms",
+        f"  then {f['runs']} runs of {f['per_run']} articles: {f['runs_s']:.0f} s, {f['segments']} segment(s) left; "
+        f"`newsearch optimize`: {f['optimize_s']:.0f} s",
+        f"  {'':<26} {'short p50':>9} {'short p95':>9} {'title p50':>9} {'title p95':>9}",
+        *(f"  {name:<26} {v['short_p50_ms']:>9.1f} {v['short_p95_ms']:>9.1f} {v['title_p50_ms']:>9.1f} {v['title_p95_ms']:>9.1f}"
+          for name, v in (("after the runs (merged)", merged), ("optimised (one segment)", optimized))),
+        f"  merged / optimised: short p95 {merged['short_p95_ms'] / optimized['short_p95_ms']:.2f}×, "
+        f"title p95 {merged['title_p95_ms'] / optimized['title_p95_ms']:.2f}×",
+    ])
 
 
 def format_table(rows: list[dict]) -> str:
@@ -393,6 +490,7 @@ def format_table(rows: list[dict]) -> str:
                 f"  vs {r['system']:<16} {r['size']:>8,}: indexing {mine['wall_s'] / r['wall_s']:.2f}×, "
                 f"short p95 {mine['short_p95_ms'] / r['short_p95_ms']:.2f}×, title p95 {mine['title_p95_ms'] / r['title_p95_ms']:.2f}×"
             )
+    lines += [format_incremental(r) for r in rows if "incremental" in r]
     sizes = sorted({r["size"] for r in rows})
     if len(sizes) > 1:
         lines.append("growth (largest / smallest size):")

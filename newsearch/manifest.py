@@ -29,8 +29,8 @@ def _crc32(path: Path) -> int:
 
 
 def _segment_of(filename: str) -> str:
-    """The segment id in a segment file's name (MAIN_<id>.<part>)."""
-    return filename.split(".", 1)[0].removeprefix("MAIN_")
+    """The segment id in a segment file's name (MAIN_<id>.<part>: Whoosh's index name, then the id)."""
+    return filename.split(".", 1)[0].split("_", 1)[-1]
 
 
 def segment_files(path: Path, segment_ids: Iterable[str]) -> list[Path]:

@@ -1,0 +1,235 @@
+"""Merge Whoosh segments by copying their postings block by block, and the policy that picks them.
+
+Whoosh merges segments through its general writer: every posting of every term is read through a
+matcher, re-added one at a time to a sorting pool and written again — 322 s for the 35k-article
+index, longer than building it. Here the terms of the segments are merged in key order, each
+term's postings are read a whole block at a time, their document numbers renumbered with numpy
+(deleted documents dropped), and written with the block writer the segment builders use
+(:func:`newsearch.segments.write_term`). Stored fields, columns and field lengths are copied
+document by document. The result is an ordinary Whoosh segment with the same postings, weights,
+values, stored fields and columns as Whoosh's own merge gives.
+
+:func:`tiered_merge` decides what to merge at a commit: segments are put in tiers by size (a tier
+holds segments up to ``MERGE_FACTOR`` times larger than the one below), and a tier holding
+``MERGE_FACTOR`` segments is merged into one of the tier above — each article is copied about
+log(N) times over the life of an index, and an index keeps few segments.
+"""
+
+from __future__ import annotations
+
+import heapq
+from array import array
+from itertools import groupby
+from math import log
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+from whoosh.codec import default_codec
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.util.numeric import byte_to_length
+
+from .segments import INDEX_NAME, write_term
+
+__all__ = ["merge_segments", "merge_small", "merge_all", "tiered_merge", "MERGE_FACTOR", "SMALLEST_TIER", "AUTO_MERGE_DOCS"]
+
+MERGE_FACTOR = 4  # segments of one tier merged together; also the size ratio between tiers
+SMALLEST_TIER = 2000  # documents: segments up to this size are all in the lowest tier
+# Commits merge only segments up to this size (incremental additions): merging the large segments
+# of a bulk load costs about as much as analysing their articles, so that is left to an explicit
+# optimize (`newsearch optimize`, `Index.optimize()`).
+AUTO_MERGE_DOCS = 5000
+
+_LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
+
+
+def tiered_merge(segments: Sequence[Any]) -> list[list[Any]]:
+    """Groups of segments to merge (each group into one), smallest tiers first.
+
+    Only segments of one tier are merged together, ``MERGE_FACTOR`` at a time, so a merge costs in
+    proportion to what it produces and large segments are rewritten rarely."""
+    tiers: dict[int, list[Any]] = {}
+    for segment in segments:
+        live = max(1, segment.doc_count())
+        tiers.setdefault(_tier(live), []).append(segment)
+    groups = []
+    for tier in sorted(tiers):
+        members = sorted(tiers[tier], key=lambda s: s.doc_count())
+        while len(members) >= MERGE_FACTOR:
+            groups.append(members[:MERGE_FACTOR])
+            members = members[MERGE_FACTOR:]
+    return groups
+
+
+def merge_small(storage: Any, schema: Any, segments: Sequence[Any]) -> list[Any]:
+    """The segments to keep after a commit: empty ones dropped, small ones merged by tiers."""
+    live = [s for s in segments if s.doc_count()]
+    small = [s for s in live if s.doc_count() <= AUTO_MERGE_DOCS]
+    groups = tiered_merge(small)
+    merged = {id(s) for group in groups for s in group}
+    return [s for s in live if id(s) not in merged] + [merge_segments(storage, schema, g) for g in groups]
+
+
+def merge_all(storage: Any, schema: Any, segments: Sequence[Any]) -> list[Any]:
+    """One segment holding every live document (none if there is none)."""
+    live = [s for s in segments if s.doc_count()]
+    if len(live) == 1 and not live[0].has_deletions() or not live:
+        return live
+    return [merge_segments(storage, schema, live)]
+
+
+def _tier(documents: int) -> int:
+    return 0 if documents <= SMALLEST_TIER else 1 + int(log(documents / SMALLEST_TIER, MERGE_FACTOR))
+
+
+def merge_segments(storage: Any, schema: Any, segments: Sequence[Any]) -> Any:
+    """A new segment holding the live documents of ``segments`` in order (the first segment's
+    first); the old segments are left as they are for the caller to drop."""
+    codec = default_codec()
+    merged = codec.new_segment(storage, INDEX_NAME)
+    names = sorted(schema.names())
+    renumbered, lengths = _copy_documents(codec, storage, schema, names, segments, merged)
+    _copy_postings(codec, storage, schema, names, segments, merged, renumbered, lengths)
+    merged.set_doc_count(sum(int((m >= 0).sum()) for m in renumbered))
+    return merged
+
+
+def _files_of(storage: Any, segment: Any) -> Any:
+    """Where a segment's files are read from: the index folder, or its compound file."""
+    return segment.open_compound_file(storage) if segment.is_compound() else storage
+
+
+def _live_numbers(segment: Any, base: int) -> np.ndarray:
+    """Old document number → new one (-1 for a deleted document)."""
+    count = segment.doc_count_all()
+    alive = np.ones(count, dtype=bool)
+    deleted = list(segment.deleted_docs()) if segment.has_deletions() else []
+    if deleted:
+        alive[np.array(deleted, dtype=np.int64)] = False
+    numbers = np.full(count, -1, dtype=np.int64)
+    numbers[alive] = base + np.arange(int(alive.sum()))
+    return numbers
+
+
+def _raw_lengths(reader: Any, fieldname: str, count: int) -> np.ndarray:
+    """The one-byte encoded lengths of a field (0 where a document has none)."""
+    column = reader._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)  # noqa: SLF001 - whoosh3 is pinned exactly
+    raw = np.zeros(count, dtype=np.uint8)
+    if column is not None and column._count:  # noqa: SLF001
+        raw[: column._count] = np.frombuffer(column._dbfile.get(column._basepos, column._count), dtype=np.uint8)  # noqa: SLF001
+    return raw
+
+
+def _copy_documents(codec: Any, storage: Any, schema: Any, names: list[str], segments: Sequence[Any],
+                    merged: Any) -> tuple[list[np.ndarray], dict[str, array]]:
+    """Stored fields, columns and lengths of every live document; returns the renumbering of each
+    segment and the new segment's field lengths (for the postings blocks' length bounds)."""
+    perdoc = codec.per_document_writer(storage, merged)
+    scorable = [n for n in names if schema[n].scorable]
+    columns = [n for n in names if schema[n].column_type]
+    totals = dict.fromkeys(scorable, 0)
+    lengths = {n: array("I") for n in scorable}
+    renumbered: list[np.ndarray] = []
+    base = 0
+    try:
+        for segment in segments:
+            reader = codec.per_document_reader(_files_of(storage, segment), segment)
+            try:
+                count = segment.doc_count_all()
+                numbers = _live_numbers(segment, base)
+                renumbered.append(numbers)
+                live = np.nonzero(numbers >= 0)[0]
+                raw = {n: _raw_lengths(reader, n, count) for n in scorable}
+                decoded = {n: _LENGTH_OF_BYTE[raw[n]] for n in scorable}
+                for name in scorable:
+                    # the exact total of the segment, less the (encoded) lengths of its deleted documents
+                    dead = decoded[name][numbers < 0].sum()
+                    totals[name] += max(0, segment._fieldlengths.get(name, 0) - int(dead))  # noqa: SLF001
+                    lengths[name].extend(decoded[name][live].tolist())
+                column_readers = {n: reader.column_reader(n, schema[n].column_type) for n in columns if reader.has_column(n)}
+                for docnum in live.tolist():
+                    stored = reader.stored_fields(docnum)
+                    perdoc.start_doc(base)
+                    for name in names:
+                        field = schema[name]
+                        length = int(decoded[name][docnum]) if name in decoded else 0
+                        if field.stored and name in stored or length:
+                            perdoc.add_field(name, field, stored.get(name), length)
+                    for name, column in column_readers.items():
+                        perdoc.add_column_value(name, schema[name].column_type, column[docnum])
+                    perdoc.finish_doc()
+                    base += 1
+            finally:
+                reader.close()
+        perdoc._fieldlengths.clear()  # noqa: SLF001 - exact totals instead of re-encoded ones
+        perdoc._fieldlengths.update({n: t for n, t in totals.items() if t})  # noqa: SLF001
+    finally:
+        perdoc.close()
+    return renumbered, lengths
+
+
+def _field_terms(terms: Any, fieldname: str, number: int) -> Iterator[tuple[bytes, int, Any]]:
+    """(term, segment number, term info) of one field of one segment, in term order."""
+    for (name, text), info in terms.items_from(fieldname, b""):
+        if name != fieldname:
+            return
+        yield text, number, info
+
+
+def _copy_postings(codec: Any, storage: Any, schema: Any, names: list[str], segments: Sequence[Any], merged: Any,
+                   renumbered: list[np.ndarray], lengths: dict[str, array]) -> None:
+    readers = [codec.terms_reader(_files_of(storage, s), s) for s in segments]
+    writer = codec.field_writer(storage, merged)
+    try:
+        for name in names:
+            field = schema[name]
+            if not field.indexed:
+                continue
+            present = [(n, r) for n, r in enumerate(readers) if name in r.indexed_field_names()]
+            started = False
+            streams = [_field_terms(r, name, n) for n, r in present]
+            for text, group in groupby(heapq.merge(*streams, key=lambda item: item[0]), key=lambda item: item[0]):
+                docnums, weights, values = [], [], []
+                for _, number, info in group:
+                    d, w, v = _postings(readers[number], codec, info, field.format)
+                    new = renumbered[number][d]
+                    keep = new >= 0
+                    if not keep.all():
+                        new, w = new[keep], w[keep]
+                        v = [x for x, k in zip(v, keep.tolist()) if k]
+                    docnums.append(new)
+                    weights.append(w)
+                    values.extend(v)
+                ids = np.concatenate(docnums) if len(docnums) > 1 else docnums[0]
+                if not len(ids):
+                    continue  # every document holding the term was deleted
+                if not started:
+                    writer.start_field(name, field)
+                    started = True
+                writer.start_term(text)
+                freqs = np.concatenate(weights) if len(weights) > 1 else weights[0]
+                write_term(writer._postwriter, (ids.tolist(), freqs.tolist(), values), lengths.get(name))  # noqa: SLF001
+                writer.finish_term()
+            if started:
+                writer.finish_field()
+    finally:
+        writer.close()
+        for reader in readers:
+            reader.close()
+
+
+def _postings(terms: Any, codec: Any, info: Any, format_: Any) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+    """(document numbers, weights, values) of one term in one segment, read a block at a time."""
+    if info.is_inlined():
+        ids, weights, values = info.inlined_postings()
+        return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float64), list(values or [None] * len(ids))
+    matcher = codec.postings_reader(terms._postfile, info, format_)  # noqa: SLF001 - whoosh3 is pinned exactly
+    ids_parts, weight_parts, values_out = [], [], []
+    while matcher.is_active():
+        matcher._read_ids()  # noqa: SLF001
+        matcher._read_weights()  # noqa: SLF001
+        matcher._read_values()  # noqa: SLF001
+        ids_parts.append(np.asarray(matcher._ids, dtype=np.int64))  # noqa: SLF001
+        weight_parts.append(np.asarray(matcher._weights, dtype=np.float64))  # noqa: SLF001
+        values_out.extend(matcher._values)  # noqa: SLF001
+        matcher._next_block()  # noqa: SLF001
+    return np.concatenate(ids_parts), np.concatenate(weight_parts), values_out
