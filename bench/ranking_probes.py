@@ -105,7 +105,7 @@ def reciprocal_rank(labels: np.ndarray, scores: np.ndarray) -> float:
     return 1 / rank if rank <= 10 else 0.0
 
 
-def candidates(system, corpus: Corpus, queries: list[tuple[str, str]]) -> list[tuple[str, np.ndarray, np.ndarray, list[int]]]:
+def candidates(system, corpus: Corpus, queries: list[tuple[str, str]]) -> list[tuple[str, np.ndarray, np.ndarray, list[int], int]]:
     rows = []
     for query, doc_id in queries:
         hits = system._searcher.search(query, limit=CANDIDATES, collapse=False).hits
@@ -113,12 +113,29 @@ def candidates(system, corpus: Corpus, queries: list[tuple[str, str]]) -> list[t
             continue
         docs = [corpus.position[h.id] for h in hits]
         base = np.array([h.score for h in hits]) / hits[0].score
-        rows.append((query, base, np.array([h.id == doc_id for h in hits]), docs))
+        rows.append((query, base, np.array([h.id == doc_id for h in hits]), docs, corpus.position[doc_id]))
     return rows
 
 
+def misses(corpus: Corpus, rows) -> None:
+    """How many test queries miss the first place, and whether the article put first is closer to
+    the query than its own (more of its syllable triples) or a near-duplicate of it."""
+    missed = closer = copies = 0
+    for query, _, labels, docs, target in rows:
+        if labels[0]:
+            continue
+        missed += 1
+        wanted, top, own = grams(syllables(query), 3), corpus.sylls[docs[0]], corpus.sylls[target]
+        closer += len(wanted & grams(top, 3)) > len(wanted & grams(own, 3))
+        top_shingles, own_shingles = grams(top, 4), grams(own, 4)
+        copies += len(top_shingles & own_shingles) > 0.5 * max(1, len(top_shingles | own_shingles))
+    print(f"misses: {missed} of {len(rows)} queries do not find their article first; in {closer} the article "
+          f"put first holds more of the query's syllable triples than the target; {copies} are near-duplicates "
+          f"of the target (shingle Jaccard > 0.5)")
+
+
 def mrr(rows, scorer, total: int) -> float:
-    return sum(reciprocal_rank(labels, scorer(query, base, docs)) for query, base, labels, docs in rows) / total
+    return sum(reciprocal_rank(labels, scorer(query, base, docs)) for query, base, labels, docs, _ in rows) / total
 
 
 def main() -> int:
@@ -149,6 +166,7 @@ def main() -> int:
     print("learned re-ranking weights:", ", ".join(f"{n} {w:+.2f}" for n, w in zip(FEATURES, weights)))
     print(f"learned re-ranking: train MRR@10 {learned('train', weights):.3f}, test {learned('test', weights):.3f}")
 
+    misses(corpus, rows["test"])
     likelihoods = {r[0]: corpus.likelihood(r[0]) for r in rows["test"]}
     alone = sum(reciprocal_rank(np.array([i == corpus.position[doc_id] for i in range(len(corpus.ids))]), likelihoods[q])
                 for q, doc_id in test if q in likelihoods) / 300

@@ -76,6 +76,17 @@ class ScoringCache:
             found = segment.lengths[fieldname] = _field_lengths(segment.reader, fieldname)
         return found
 
+    def term_docs(self, fieldname: str, text: str) -> np.ndarray:
+        """Sorted global numbers of the documents holding a term (deleted ones included: this is
+        for statistics such as "did you mean"'s pair counts)."""
+        parts = []
+        for segment in self.segments:
+            reader = segment.reader
+            encoded = text.encode("utf-8")
+            if (fieldname, encoded) in reader:
+                parts.append(self.postings.get(id(segment), reader, fieldname, encoded)[0] + segment.offset)
+        return np.concatenate(parts) if parts else _EMPTY_DOCS
+
     def clusters(self) -> np.ndarray:
         """A code per global document number; documents of one near-duplicate cluster share it."""
         if self._clusters is None:

@@ -166,7 +166,7 @@ class Searcher:
         try:
             searcher = self._whoosh_searcher()
             vocabulary = vocabulary_for(searcher, (str(self._index.path), self._local.generation))
-            return suggest_query(searcher, parsed, vocabulary)
+            return suggest_query(searcher, parsed, vocabulary, self._scoring_cache(searcher))
         except WHOOSH_ERRORS as exc:
             raise corrupt_error(self._index.path, exc) from None
 

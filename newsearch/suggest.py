@@ -4,7 +4,7 @@ index's own vocabulary and statistics.
 For each query syllable the candidates are the accented syllables of the index that fold to it
 (or, for a syllable the index does not know, the known ones one or two edits away). The best
 sequence is chosen by a Viterbi pass that scores each syllable by how common it is and each adjacent
-pair by how many articles contain it as a phrase: "gia vang" → "giá vàng", not "gia vàng".
+pair by how many articles contain it side by side: "gia vang" → "giá vàng", not "gia vàng".
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from math import log
 from typing import Any, Sequence
 
-from whoosh import query as wq
+import numpy as np
 
 from .analysis import folded_term, syllable_term
+from .fastscore import ScoringCache
 from .normalize import fold_diacritics, has_diacritics
 from .query import ParsedQuery
 from .segment import SYLLABLE_PATTERN
@@ -110,16 +111,49 @@ def _is_subsequence(short: str, long: str) -> bool:
     return all(ch in letters for ch in short)
 
 
-def _pair_count(searcher: Any, first: str, second: str, cache: dict[tuple[str, str], int]) -> int:
-    if (first, second) not in cache:
-        phrase = wq.Phrase(FIELD, [first, second])
-        cache[(first, second)] = sum(1 for _ in searcher.docs_for_query(phrase))
-    return cache[(first, second)]
+class PairCounts:
+    """How many articles hold two accented syllables side by side. The articles holding both
+    syllables and their accent-free pair ("giá", "vàng", "gia_vang") are found by intersecting three
+    posting lists with numpy; positions are then read for at most ``SAMPLE`` of them, and the count
+    is scaled by the share where the syllables are adjacent. A phrase query over every article
+    took up to 1.5 s for an 8-syllable query typed without accents on 35k articles."""
+
+    SAMPLE = 16
+
+    def __init__(self, scoring: Any) -> None:
+        self._scoring = scoring
+        self._counts: dict[tuple[str, str], int] = {}
+
+    def __call__(self, first: str, second: str) -> int:
+        key = (first, second)
+        if key not in self._counts:
+            docs = self._scoring.term_docs(f"{FIELD}_pair", f"{folded_term(first)}_{folded_term(second)}")
+            for syllable in (first, second):
+                if len(docs):
+                    docs = docs[np.isin(docs, self._scoring.term_docs(FIELD, syllable), assume_unique=True)]
+            self._counts[key] = round(len(docs) * self._adjacent_share(docs, first, second)) if len(docs) else 0
+        return self._counts[key]
+
+    def _adjacent_share(self, docs: np.ndarray, first: str, second: str) -> float:
+        sample = docs if len(docs) <= self.SAMPLE else docs[np.linspace(0, len(docs) - 1, self.SAMPLE).astype(np.int64)]
+        adjacent = 0
+        for segment in self._scoring.segments:
+            reader = segment.reader
+            local = sample[(sample >= segment.offset) & (sample < segment.offset + reader.doc_count_all())] - segment.offset
+            if not len(local):
+                continue
+            before, after = reader.postings(FIELD, first), reader.postings(FIELD, second)
+            for docnum in local.tolist():
+                before.skip_to(docnum)
+                after.skip_to(docnum)
+                if before.is_active() and after.is_active() and before.id() == after.id() == docnum:
+                    following = set(after.value_as("positions"))
+                    adjacent += any(p + 1 in following for p in before.value_as("positions"))
+        return adjacent / len(sample)
 
 
-def _best_sequence(searcher: Any, options: Sequence[list[tuple[str, int]]]) -> list[str]:
+def _best_sequence(pair_count: Any, options: Sequence[list[tuple[str, int]]]) -> list[str]:
     """Viterbi over the options: common syllables, and above all pairs that occur together."""
-    pair_cache: dict[tuple[str, str], int] = {}
     scores = [log(1 + df) for _, df in options[0]]
     back: list[list[int]] = []
     for i in range(1, len(options)):
@@ -127,7 +161,7 @@ def _best_sequence(searcher: Any, options: Sequence[list[tuple[str, int]]]) -> l
         for word, df in options[i]:
             best_j, best = 0, float("-inf")
             for j, (prev, _) in enumerate(options[i - 1]):
-                score = scores[j] + PAIR_WEIGHT * log(1 + _pair_count(searcher, prev, word, pair_cache))
+                score = scores[j] + PAIR_WEIGHT * log(1 + pair_count(prev, word))
                 if score > best:
                     best_j, best = j, score
             new_scores.append(best + log(1 + df))
@@ -149,8 +183,11 @@ def _restore_case(typed: str, restored: str) -> str:
     return restored
 
 
-def suggest_query(searcher: Any, parsed: ParsedQuery, vocabulary: Vocabulary) -> str | None:
-    """A corrected query when accents are missing or a word is unknown; None when nothing changes."""
+def suggest_query(searcher: Any, parsed: ParsedQuery, vocabulary: Vocabulary, scoring: Any = None) -> str | None:
+    """A corrected query when accents are missing or a word is unknown; None when nothing changes.
+
+    ``scoring`` is the searcher's :class:`newsearch.fastscore.ScoringCache` (its decoded posting
+    lists are shared with the search)."""
     if len(parsed.groups) != 1 or parsed.excluded:
         return None
     terms = parsed.groups[0]
@@ -160,7 +197,8 @@ def suggest_query(searcher: Any, parsed: ParsedQuery, vocabulary: Vocabulary) ->
     options = [_candidates(searcher, s, vocabulary) for s in typed]
     if any(not o for o in options):
         return None
-    restored = [_restore_case(t, r) for t, r in zip(typed, _best_sequence(searcher, options))]
+    pair_count = PairCounts(scoring or ScoringCache(searcher))
+    restored = [_restore_case(t, r) for t, r in zip(typed, _best_sequence(pair_count, options))]
     suggestion = " ".join(restored)
     if [syllable_term(s) for s in restored] == [syllable_term(s) for s in typed]:
         return None
