@@ -169,7 +169,21 @@ class _PostingsCache:
         return found
 
 
-def _term(node: wq.Term, cache: ScoringCache, segment: _Segment, weighting: BM25F) -> Matches:
+def _term(node: wq.Term, cache: ScoringCache, weighting: BM25F) -> Matches:
+    """A term over every segment: the query tree is then evaluated once, not once per segment
+    (each set operation has a fixed cost: an index of 7 segments answered titles 40% slower)."""
+    return _concatenated([_segment_term(node, cache, segment, weighting) for segment in cache.segments])
+
+
+def _concatenated(parts: list[Matches]) -> Matches:
+    """Matches of consecutive segments (their document numbers already global and increasing)."""
+    parts = [p for p in parts if len(p.docs)]
+    if len(parts) <= 1:
+        return parts[0] if parts else Matches(_EMPTY_DOCS, _EMPTY_SCORES)
+    return Matches(np.concatenate([p.docs for p in parts]), np.concatenate([p.scores for p in parts]))
+
+
+def _segment_term(node: wq.Term, cache: ScoringCache, segment: _Segment, weighting: BM25F) -> Matches:
     reader = segment.reader
     schema = reader.schema
     if node.fieldname not in schema:
@@ -220,23 +234,23 @@ def _intersection(parts: list[Matches]) -> Matches:
     return Matches(docs, scores)
 
 
-def _evaluate(node: Any, cache: ScoringCache, segment: _Segment, weighting: BM25F) -> Matches:
+def _evaluate(node: Any, cache: ScoringCache, weighting: BM25F) -> Matches:
     if isinstance(node, wq.Term):
-        return _term(node, cache, segment, weighting)
+        return _term(node, cache, weighting)
     if node is wq.NullQuery or isinstance(node, type(wq.NullQuery)):
         return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
     if type(node) in _COMBINATIONS and not getattr(node, "minmatch", 0) and getattr(node, "scale", None) is None:
         subs = node.subqueries
         if not subs:
             return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
-        parts = [_evaluate(sub, cache, segment, weighting) for sub in subs]
+        parts = [_evaluate(sub, cache, weighting) for sub in subs]
         result = _union(parts) if isinstance(node, wq.Or) else _intersection(parts)
         if len(subs) > 1 and node.boost != 1.0:
             result = Matches(result.docs, result.scores * node.boost)
         return result
     if isinstance(node, wq.AndMaybe) and getattr(node, "boost", 1.0) == 1.0:
-        core = _evaluate(node.a, cache, segment, weighting)
-        extra = _evaluate(node.b, cache, segment, weighting)
+        core = _evaluate(node.a, cache, weighting)
+        extra = _evaluate(node.b, cache, weighting)
         scores = core.scores.copy()
         if len(extra.docs) and len(core.docs):
             where = np.searchsorted(extra.docs, core.docs).clip(max=len(extra.docs) - 1)
@@ -244,11 +258,11 @@ def _evaluate(node: Any, cache: ScoringCache, segment: _Segment, weighting: BM25
             scores[found] += extra.scores[where[found]]
         return Matches(core.docs, scores)
     if isinstance(node, wq.AndNot) and getattr(node, "boost", 1.0) == 1.0:
-        kept = _evaluate(node.a, cache, segment, weighting)
-        dropped = _evaluate(node.b, cache, segment, weighting)
+        kept = _evaluate(node.a, cache, weighting)
+        dropped = _evaluate(node.b, cache, weighting)
         keep = ~np.isin(kept.docs, dropped.docs)
         return Matches(kept.docs[keep], kept.scores[keep])
-    return _via_whoosh(node, segment)
+    return _concatenated([_via_whoosh(node, segment) for segment in cache.segments])
 
 
 def _via_whoosh(node: Any, segment: _Segment) -> Matches:
@@ -268,8 +282,4 @@ def score_query(cache: ScoringCache, query: Any, weighting: BM25F) -> Matches:
     """Every document matching ``query`` with its score (global document numbers, sorted)."""
     if type(weighting) is not BM25F:  # subclasses may score differently
         raise Unsupported(type(weighting).__name__)
-    parts = [_evaluate(query, cache, segment, weighting) for segment in cache.segments]
-    parts = [p for p in parts if len(p.docs)]
-    if not parts:
-        return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
-    return Matches(np.concatenate([p.docs for p in parts]), np.concatenate([p.scores for p in parts]))
+    return _evaluate(query, cache, weighting)

@@ -19,6 +19,7 @@ from .pipeline import Builders, LocalBuilders, RunnerBuilders, WorkerBuilders
 from .runners import DaskRunner
 from .manifest import size_problems, write_manifest
 from .merge import merge_all, merge_small
+from .committed import CommittedLookup, SessionKeys
 from .segments import INDEX_NAME, TEMP_DIR
 from .backend import CommitOnExit
 from .errors import (
@@ -228,6 +229,11 @@ class IndexWriter(CommitOnExit):
         self._index = index
         self._writer = whoosh_writer
         self._reader = index.whoosh().reader()
+        # The session's committed segments and keys, so that lookups skip them when they cannot
+        # hold a term (newsearch.committed).
+        self._session_segments: set[str] = set()
+        self._session_keys = SessionKeys()
+        self._lookup = CommittedLookup(self._reader, self._session_segments, self._session_keys)
         self._builders: Builders | None = None
         self._seen: set[str] = set()
         self._replacing: set[str] = set()  # ids of this session with a committed copy to delete
@@ -249,10 +255,7 @@ class IndexWriter(CommitOnExit):
 
     def _committed(self, article_id: str) -> bool:
         """Whether the id is in the last commit (and not deleted)."""
-        if ("id", article_id) not in self._reader:
-            return False
-        postings = self._reader.postings("id", article_id)
-        return any(not self._reader.is_deleted(docnum) for docnum in postings.all_ids())
+        return any(True for _ in self._lookup.live("id", article_id))
 
     def add(self, article: Article) -> None:
         """Analyse and add one article; an article with the same id is replaced."""
@@ -275,12 +278,9 @@ class IndexWriter(CommitOnExit):
         return self._clusters.assign(article_id, sig, self._committed_with_band)
 
     def _committed_with_band(self, key: str) -> Iterable[tuple[str, str, bytes]]:
-        if ("dup_bands", key) not in self._reader:
-            return
-        for docnum in self._reader.postings("dup_bands", key).all_ids():
-            if not self._reader.is_deleted(docnum):
-                stored = self._reader.stored_fields(docnum)
-                yield stored["id"], stored.get("cluster") or stored["id"], stored.get("dup_sig") or b""
+        for leaf, docnum in self._lookup.live("dup_bands", key):
+            stored = leaf.stored_fields(docnum)
+            yield stored["id"], stored.get("cluster") or stored["id"], stored.get("dup_sig") or b""
 
     def add_many(
         self,
@@ -310,8 +310,11 @@ class IndexWriter(CommitOnExit):
     def checkpoint(self) -> None:
         """Commit what was added so far and go on writing (the lock is taken again at once)."""
         self._commit_whoosh()
+        self._session_keys.add("id", self._seen)
+        self._session_keys.add("dup_bands", self._clusters.session_keys())
         self._writer = self._index._whoosh_writer(wait=60.0)
         self._reader = self._index.whoosh().reader()
+        self._lookup = CommittedLookup(self._reader, self._session_segments, self._session_keys)
         self._seen.clear()  # committed articles are found through the reader from now on
         self._replacing.clear()
         self._clusters.clear()
@@ -350,11 +353,17 @@ class IndexWriter(CommitOnExit):
             self._writer.delete_by_term("id", article_id)
 
         policy = merge_all if self._optimize else merge_small
+        session = self._session_segments
+        session.update(s.segment_id() for s in segments)
+
+        def note_merge(group: list[Any], merged: Any) -> None:
+            if all(s.segment_id() in session for s in group):
+                session.add(merged.segment_id())
 
         def keep_and_add(writer: Any, existing: list[Any]) -> list[Any]:
             # The builders' segments join the index; small segments (many short runs) are merged
             # by tiers, or everything into one when asked to optimize (newsearch.merge).
-            return policy(writer.storage, writer.schema, [*existing, *segments])
+            return policy(writer.storage, writer.schema, [*existing, *segments], note_merge)
 
         try:
             self._writer.commit(mergetype=keep_and_add)

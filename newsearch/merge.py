@@ -21,7 +21,7 @@ import heapq
 from array import array
 from itertools import groupby
 from math import log
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 from whoosh.codec import default_codec
@@ -60,21 +60,32 @@ def tiered_merge(segments: Sequence[Any]) -> list[list[Any]]:
     return groups
 
 
-def merge_small(storage: Any, schema: Any, segments: Sequence[Any]) -> list[Any]:
-    """The segments to keep after a commit: empty ones dropped, small ones merged by tiers."""
+Merged = Callable[[Sequence[Any], Any], None]  # (the segments merged, the new segment)
+
+
+def merge_small(storage: Any, schema: Any, segments: Sequence[Any], merged: Merged | None = None) -> list[Any]:
+    """The segments to keep after a commit: empty ones dropped, small ones merged by tiers;
+    ``merged`` is told of each merge."""
     live = [s for s in segments if s.doc_count()]
     small = [s for s in live if s.doc_count() <= AUTO_MERGE_DOCS]
     groups = tiered_merge(small)
-    merged = {id(s) for group in groups for s in group}
-    return [s for s in live if id(s) not in merged] + [merge_segments(storage, schema, g) for g in groups]
+    taken = {id(s) for group in groups for s in group}
+    return [s for s in live if id(s) not in taken] + [_merge(storage, schema, g, merged) for g in groups]
 
 
-def merge_all(storage: Any, schema: Any, segments: Sequence[Any]) -> list[Any]:
+def merge_all(storage: Any, schema: Any, segments: Sequence[Any], merged: Merged | None = None) -> list[Any]:
     """One segment holding every live document (none if there is none)."""
     live = [s for s in segments if s.doc_count()]
     if len(live) == 1 and not live[0].has_deletions() or not live:
         return live
-    return [merge_segments(storage, schema, live)]
+    return [_merge(storage, schema, live, merged)]
+
+
+def _merge(storage: Any, schema: Any, group: Sequence[Any], merged: Merged | None) -> Any:
+    segment = merge_segments(storage, schema, group)
+    if merged is not None:
+        merged(group, segment)
+    return segment
 
 
 def _tier(documents: int) -> int:

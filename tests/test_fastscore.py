@@ -3,9 +3,13 @@
 import pytest
 from whoosh import query as wq
 
+import newsearch
+
 from newsearch.fastscore import ScoringCache, Unsupported, score_query
 from newsearch.query import parse_query
 from newsearch.ranking import DEFAULT_RANKING, build_query
+
+from .conftest import SAMPLE
 
 QUERIES = ["hà nội", "ha noi", "giá vàng hôm nay", "bong da", "Covid-19", "trí tuệ nhân tạo -Mỹ",
            "Thủ tướng yêu cầu các bộ ngành khẩn trương triển khai giải pháp", "AI hoà bình", "xyzzy qwerty"]
@@ -32,6 +36,34 @@ def test_same_matches_and_scores_as_whoosh(sample_index, text, strict):
         assert list(found.docs) == sorted(expected)
         for docnum, score in zip(found.docs.tolist(), found.scores.tolist()):
             assert score == pytest.approx(expected[docnum], rel=1e-9)
+
+
+@pytest.fixture(scope="module")
+def many_segments(tmp_path_factory):
+    """The sample corpus in several segments (no merging), some articles deleted."""
+    path = tmp_path_factory.mktemp("segments") / "ix"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("newsearch.merge.AUTO_MERGE_DOCS", 0)
+        with newsearch.create_index(path) as ix:
+            articles = list(newsearch.read_articles([SAMPLE]))
+            with ix.writer() as writer:
+                writer.add_many(articles, commit_every=70, workers=2)
+            with ix.writer() as writer:
+                for article in articles[::9]:
+                    writer.delete(article.id)
+            assert len(ix.whoosh()._segments()) > 4
+    with newsearch.open_index(path) as ix:
+        yield ix
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_same_scores_as_whoosh_over_many_segments_with_deletions(many_segments, text):
+    with many_segments.whoosh().searcher(weighting=DEFAULT_RANKING.weighting()) as searcher:
+        query = build_query(parse_query(text), strict=False)
+        expected = _whoosh_scores(searcher, query)
+        found = score_query(ScoringCache(searcher), query, searcher.weighting)
+        assert list(found.docs) == sorted(expected)
+        assert found.scores.tolist() == pytest.approx([expected[d] for d in found.docs.tolist()], rel=1e-9)
 
 
 def test_phrases_are_read_from_whoosh_with_the_same_scores(sample_index):

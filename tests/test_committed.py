@@ -1,0 +1,50 @@
+import itertools
+
+import newsearch
+from newsearch.committed import CommittedLookup, SessionKeys
+
+from .conftest import SAMPLE
+
+
+def test_session_keys_hold_what_was_added_and_little_else():
+    keys = SessionKeys()
+    keys.add("id", [f"a{n}" for n in range(1000)])
+    keys.add("dup_bands", ["0abc"])
+    assert all(keys.may_hold("id", f"a{n}") for n in range(1000))
+    assert keys.may_hold("dup_bands", "0abc") and not keys.may_hold("id", "0abc")
+    assert sum(keys.may_hold("id", f"b{n}") for n in range(1000)) == 0
+
+
+def _copy(article: newsearch.Article, new_id: str) -> newsearch.Article:
+    return newsearch.Article(id=new_id, title=article.title, lead=article.lead, body=article.body)
+
+
+def test_ids_and_duplicates_are_found_in_segments_the_session_committed(tmp_path):
+    old, *news = itertools.islice(newsearch.read_articles([SAMPLE / "baomoi-100.jsonl.gz"]), 8)
+    with newsearch.create_index(tmp_path / "ix") as ix:
+        with ix.writer() as writer:
+            writer.add_many([old], workers=0)
+        again = [news[1], _copy(news[2], "copy-of-2"), _copy(old, "copy-of-old")]
+        with ix.writer() as writer:
+            report = writer.add_many(news + again, commit_every=2, workers=0)
+        assert report.added == 9 and report.replaced == 1  # news[1] again, after checkpoints
+        assert ix.doc_count() == 10
+        with ix.searcher() as searcher:
+            for article, copy in ((news[2], "copy-of-2"), (old, "copy-of-old")):
+                hit = searcher.search(article.title, limit=3).hits[0]
+                assert {hit.id, *hit.similar} == {article.id, copy}  # clustered across checkpoints
+
+
+def test_lookup_reads_session_segments_only_for_keys_they_may_hold(tmp_path):
+    with newsearch.create_index(tmp_path / "ix") as ix:
+        with ix.writer() as writer:
+            writer.add_many([newsearch.Article(id="a1", title="Hà Nội"), newsearch.Article(id="b2", title="Huế")], commit_every=1, workers=0)
+        reader = ix.whoosh().reader()
+        segments = {leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()} if hasattr(reader, "leaf_readers") else {reader.segment().segment_id()}
+        keys = SessionKeys()
+        keys.add("id", ["a1"])
+        lookup = CommittedLookup(reader, segments, keys)
+        assert [leaf.stored_fields(d)["id"] for leaf, d in lookup.live("id", "a1")] == ["a1"]
+        assert list(lookup.live("id", "b2")) == []  # there, but the keys say the session never wrote it
+        assert [leaf.stored_fields(d)["id"] for leaf, d in CommittedLookup(reader, set(), keys).live("id", "b2")] == ["b2"]
+        reader.close()
