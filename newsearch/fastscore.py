@@ -26,7 +26,7 @@ from whoosh.util.numeric import byte_to_length
 
 from .ranking import WideOr
 
-__all__ = ["Unsupported", "ScoringCache", "score_query", "Matches"]
+__all__ = ["Unsupported", "ScoringCache", "score_query", "Matches", "encoded_lengths"]
 
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _EMPTY_DOCS = np.empty(0, dtype=np.int64)
@@ -105,15 +105,20 @@ class ScoringCache:
 
 def _field_lengths(reader: Any, fieldname: str) -> np.ndarray:
     """Each document's length in this field, decoded from Whoosh's one-byte encoding."""
-    count = reader.doc_count_all()
-    raw = np.zeros(count, dtype=np.uint8)
     perdoc = getattr(reader, "_perdoc", None)
-    column = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN) if perdoc is not None else None  # noqa: SLF001
-    if column is not None:
-        stored = column._count  # noqa: SLF001 - whoosh3 is pinned exactly
-        if stored:
-            raw[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)  # noqa: SLF001
+    count = reader.doc_count_all()
+    raw = encoded_lengths(perdoc, fieldname, count) if perdoc is not None else np.zeros(count, dtype=np.uint8)
     return _LENGTHS[raw]
+
+
+def encoded_lengths(perdoc: Any, fieldname: str, count: int) -> np.ndarray:
+    """A segment's one-byte encoded field lengths (0 where a document has none), read whole from
+    its length column (a per-document reader of whoosh3's codec)."""
+    raw = np.zeros(count, dtype=np.uint8)
+    column = perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)  # noqa: SLF001 - whoosh3 is pinned exactly
+    if column is not None and column._count:  # noqa: SLF001
+        raw[: column._count] = np.frombuffer(column._dbfile.get(column._basepos, column._count), dtype=np.uint8)  # noqa: SLF001
+    return raw
 
 
 def _postings(reader: Any, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:

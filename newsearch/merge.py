@@ -25,9 +25,9 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 from whoosh.codec import default_codec
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.util.numeric import byte_to_length
 
+from .fastscore import encoded_lengths
 from .segments import INDEX_NAME, write_term
 
 __all__ = ["merge_segments", "merge_small", "merge_all", "tiered_merge", "MERGE_FACTOR", "SMALLEST_TIER", "AUTO_MERGE_DOCS"]
@@ -121,15 +121,6 @@ def _live_numbers(segment: Any, base: int) -> np.ndarray:
     return numbers
 
 
-def _raw_lengths(reader: Any, fieldname: str, count: int) -> np.ndarray:
-    """The one-byte encoded lengths of a field (0 where a document has none)."""
-    column = reader._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)  # noqa: SLF001 - whoosh3 is pinned exactly
-    raw = np.zeros(count, dtype=np.uint8)
-    if column is not None and column._count:  # noqa: SLF001
-        raw[: column._count] = np.frombuffer(column._dbfile.get(column._basepos, column._count), dtype=np.uint8)  # noqa: SLF001
-    return raw
-
-
 def _copy_documents(codec: Any, storage: Any, schema: Any, names: list[str], segments: Sequence[Any],
                     merged: Any) -> tuple[list[np.ndarray], dict[str, array]]:
     """Stored fields, columns and lengths of every live document; returns the renumbering of each
@@ -149,7 +140,7 @@ def _copy_documents(codec: Any, storage: Any, schema: Any, names: list[str], seg
                 numbers = _live_numbers(segment, base)
                 renumbered.append(numbers)
                 live = np.nonzero(numbers >= 0)[0]
-                raw = {n: _raw_lengths(reader, n, count) for n in scorable}
+                raw = {n: encoded_lengths(reader, n, count) for n in scorable}
                 decoded = {n: _LENGTH_OF_BYTE[raw[n]] for n in scorable}
                 for name in scorable:
                     # the exact total of the segment, less the (encoded) lengths of its deleted documents
