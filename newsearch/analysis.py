@@ -54,9 +54,10 @@ def folded_text(text: str) -> str:
     return " ".join(folded_term(s) for s in SYLLABLE_PATTERN.findall(text))
 
 
-# Two syllables form a pair when only spaces (or a hyphen) separate them on one line: a comma, a
-# full stop or a line break ends the run.
-_PAIR_GAP = re.compile(r"[ \t\u00a0]+|[ ]?-[ ]?")
+# Two syllables form a pair when only spaces (or a hyphen) separate them on one line, or a single
+# full stop, slash, comma or colon with no space ("TP.HCM", "15/7", "2,5", "8:30"): one written
+# compound. A comma or full stop followed by a space, or a line break, ends the run.
+_PAIR_GAP = re.compile(r"[ \t\u00a0]+|[ ]?-[ ]?|[./,:]")
 
 
 def syllable_pairs(text: str) -> list[str]:

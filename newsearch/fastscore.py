@@ -24,6 +24,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
+from .postings import PostingArrays, open_posting_arrays
 from .ranking import WideOr
 
 __all__ = ["Unsupported", "ScoringCache", "score_query", "Matches", "encoded_lengths"]
@@ -54,6 +55,7 @@ class _Segment:
     reader: Any
     offset: int
     deleted: np.ndarray
+    arrays: PostingArrays | None = None
     lengths: dict[str, np.ndarray] = field(default_factory=dict)
 
 
@@ -64,11 +66,19 @@ class ScoringCache:
         self.searcher = searcher
         subs = searcher.subsearchers or [(searcher, 0)]
         self.segments = [
-            _Segment(sub, sub.reader(), offset, np.array(sorted(getattr(sub.reader(), "deleted_docs_set", None) or ()), dtype=np.int64))
+            _Segment(sub, sub.reader(), offset, np.array(sorted(getattr(sub.reader(), "deleted_docs_set", None) or ()), dtype=np.int64),
+                     _posting_arrays(sub.reader()))
             for sub, offset in subs
         ]
         self._clusters: np.ndarray | None = None
         self.postings = _PostingsCache()
+
+    def close(self) -> None:
+        """Close the segments' posting arrays files (Whoosh's files close with its searcher)."""
+        for segment in self.segments:
+            if segment.arrays is not None:
+                segment.arrays.close()
+                segment.arrays = None
 
     def lengths(self, segment: _Segment, fieldname: str) -> np.ndarray:
         found = segment.lengths.get(fieldname)
@@ -84,7 +94,7 @@ class ScoringCache:
             reader = segment.reader
             encoded = text.encode("utf-8")
             if (fieldname, encoded) in reader:
-                parts.append(self.postings.get(id(segment), reader, fieldname, encoded)[0] + segment.offset)
+                parts.append(self.postings.get(segment, fieldname, encoded)[0] + segment.offset)
         return np.concatenate(parts) if parts else _EMPTY_DOCS
 
     def clusters(self) -> np.ndarray:
@@ -101,6 +111,11 @@ class ScoringCache:
                     values.append(codes.setdefault(key, len(codes)))
             self._clusters = np.array(values, dtype=np.int64)
         return self._clusters
+
+
+def _posting_arrays(reader: Any) -> PostingArrays | None:
+    storage, segment = getattr(reader, "_storage", None), getattr(reader, "_segment", None)
+    return open_posting_arrays(storage, segment) if storage is not None and segment is not None else None
 
 
 def _field_lengths(reader: Any, fieldname: str) -> np.ndarray:
@@ -157,13 +172,17 @@ class _PostingsCache:
         self._budget = budget_bytes
         self._used = 0
 
-    def get(self, segment_number: int, reader: Any, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
-        key = (segment_number, fieldname, text)
+    def get(self, segment: _Segment, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
+        if segment.arrays is not None:
+            stored = segment.arrays.get(fieldname, text)
+            if stored is not None:
+                return stored  # one read and a cumulative sum: not worth the cache's memory
+        key = (id(segment), fieldname, text)
         found = self._entries.get(key)
         if found is not None:
             self._entries.move_to_end(key)
             return found
-        found = _postings(reader, fieldname, text)
+        found = _postings(segment.reader, fieldname, text)
         size = found[0].nbytes + found[1].nbytes
         if size <= self._budget // 4:
             self._entries[key] = found
@@ -200,7 +219,7 @@ def _segment_term(node: wq.Term, cache: ScoringCache, segment: _Segment, weighti
         return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
     if (node.fieldname, text) not in reader:
         return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
-    docs, weights = cache.postings.get(id(segment), reader, node.fieldname, text)
+    docs, weights = cache.postings.get(segment, node.fieldname, text)
     if len(segment.deleted):
         keep = ~np.isin(docs, segment.deleted)
         docs, weights = docs[keep], weights[keep]

@@ -28,6 +28,7 @@ from whoosh.codec import default_codec
 from whoosh.util.numeric import byte_to_length
 
 from .fastscore import encoded_lengths
+from .postings import PostingArraysWriter
 from .segments import INDEX_NAME, write_term
 
 __all__ = ["merge_segments", "merge_small", "merge_all", "tiered_merge", "MERGE_FACTOR", "SMALLEST_TIER", "AUTO_MERGE_DOCS"]
@@ -181,6 +182,7 @@ def _copy_postings(codec: Any, storage: Any, schema: Any, names: list[str], segm
                    renumbered: list[np.ndarray], lengths: dict[str, array]) -> None:
     readers = [codec.terms_reader(_files_of(storage, s), s) for s in segments]
     writer = codec.field_writer(storage, merged)
+    arrays = PostingArraysWriter(storage, merged)
     try:
         for name in names:
             field = schema[name]
@@ -211,10 +213,12 @@ def _copy_postings(codec: Any, storage: Any, schema: Any, names: list[str], segm
                 freqs = np.concatenate(weights) if len(weights) > 1 else weights[0]
                 write_term(writer._postwriter, (ids.tolist(), freqs.tolist(), values), lengths.get(name))  # noqa: SLF001
                 writer.finish_term()
+                arrays.add(name, text, ids, freqs)
             if started:
                 writer.finish_field()
     finally:
         writer.close()
+        arrays.close()
         for reader in readers:
             reader.close()
 

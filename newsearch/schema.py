@@ -44,7 +44,7 @@ __all__ = [
     "facets_of",
 ]
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 TEXT_FIELDS = ("title", "content")
 # Fields whose value is a space-separated list of terms already made by newsearch.analysis.
 TERM_FIELDS = frozenset(

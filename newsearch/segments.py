@@ -29,6 +29,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Positions
 from whoosh.system import pack_uint
 
+from .postings import PostingArraysWriter
 from .schema import TERM_FIELDS, build_schema
 
 __all__ = ["SegmentBuilder", "term_postings", "write_term", "INDEX_NAME", "TEMP_DIR", "SEGMENT_MEMORY_MB"]
@@ -389,6 +390,7 @@ class SegmentBuilder:
             runs.append(self._postings.sorted_run(self._field_numbers))
         self._postings = _Postings()
         writer = self._codec.field_writer(self._storage, segment)
+        arrays = PostingArraysWriter(self._storage, segment)
         current_field = None
         try:
             for field_number, term, postings in _merged(runs) if runs else ():
@@ -402,10 +404,12 @@ class SegmentBuilder:
                 writer.start_term(term)
                 write_term(writer._postwriter, postings, lengths)  # noqa: SLF001
                 writer.finish_term()
+                arrays.add(name, term, postings[0], postings[1])
             if current_field is not None:
                 writer.finish_field()
             writer.close()
         finally:
+            arrays.close()
             for run in runs:
                 run.close()
             self.discard()

@@ -11,6 +11,12 @@ def test_pairs_are_accent_free_and_stop_at_punctuation_and_lines():
     ]
 
 
+def test_a_written_compound_is_a_pair_but_a_sentence_break_is_not():
+    assert syllable_pairs("TP.HCM ngày 15/7, lúc 8:30. Sau đó") == [
+        "tp_hcm", "hcm_ngay", "ngay_15", "15_7", "luc_8", "8_30", "sau_do",
+    ]
+
+
 def test_pairs_ignore_tone_placement():
     """Analysis receives clean (NFC) text; tone placement is folded away with the accents."""
     assert syllable_pairs("hoà bình thuỷ điện") == syllable_pairs("hòa bình thủy điện") == ["hoa_binh", "binh_thuy", "thuy_dien"]

@@ -88,6 +88,21 @@ def test_phrase_exclusion_or_and_title(sample_index):
     assert all("mobifone" in h.title.lower() for h in titled) and titled.total >= 1
 
 
+def test_a_written_compound_finds_it_written_together_first(tmp_path):
+    articles = [
+        newsearch.Article(id="apart", title="Lãnh đạo TP Hải Phòng gặp đoàn HCM", body="TP Hải Phòng đón đoàn từ HCM ngày 7, tháng 15."),
+        newsearch.Article(id="together", title="Giá vàng tại TP.HCM hôm nay", body="Giá vàng ở TP.HCM ngày 15/7 tăng."),
+        newsearch.Article(id="neither", title="Thời tiết Hà Nội", body="Trời mưa."),
+    ]
+    with newsearch.create_index(tmp_path / "ix") as ix:
+        with ix.writer() as writer:
+            writer.add_many(articles)
+        searcher = ix.searcher()
+        for query in ("TP.HCM", "tp.hcm", "15/7", "vàng TP.HCM"):
+            assert _ids(searcher.search(query))[0] == "together", query
+        assert "neither" not in _ids(searcher.search("TP.HCM"))
+
+
 def test_long_natural_query_is_ranked_not_filtered(sample_index):
     results = sample_index.searcher().search("các nhà khoa học phát triển mô hình trí tuệ nhân tạo mới để chẩn đoán bệnh")
     assert results.total > 0 and not results.relaxed

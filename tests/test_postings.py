@@ -1,0 +1,111 @@
+"""Posting arrays: a term's long posting list kept beside Whoosh's, giving exactly the same scores."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import newsearch
+from newsearch import postings
+from newsearch.fastscore import ScoringCache, score_query
+from newsearch.index import segment_ids
+from newsearch.manifest import write_manifest
+from newsearch.query import parse_query
+from newsearch.ranking import DEFAULT_RANKING, build_query
+
+from .conftest import SAMPLE
+from .test_fastscore import QUERIES
+
+sorted_docs = st.lists(st.integers(0, 2**40), min_size=1, max_size=300, unique=True).map(sorted)
+
+
+@given(sorted_docs, st.data())
+def test_encode_then_decode_gives_the_postings_back(docs, data):
+    weights = data.draw(st.one_of(
+        st.lists(st.integers(1, 70_000), min_size=len(docs), max_size=len(docs)),
+        st.lists(st.floats(0, 1e6, width=32), min_size=len(docs), max_size=len(docs)),
+    ))
+    raw, entry = postings.encode(docs, weights)
+    found_docs, found_weights = postings.decode(raw, entry)
+    assert found_docs.tolist() == docs
+    assert found_weights.tolist() == np.asarray(weights, dtype=np.float32).astype(np.float64).tolist()
+
+
+def test_small_whole_weights_take_one_byte_and_dense_documents_one_byte_each():
+    raw, _ = postings.encode(list(range(1000, 3000, 3)), [1] * 667)
+    assert len(raw) == 2 * 667
+
+
+@pytest.fixture(scope="module")
+def with_arrays(tmp_path_factory):
+    """The sample corpus with posting arrays for every list of 8 postings or more, merged from
+    several runs, some articles deleted."""
+    path = tmp_path_factory.mktemp("arrays") / "ix"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(postings, "MIN_POSTINGS", 8)
+        patch.setattr("newsearch.merge.AUTO_MERGE_DOCS", 0)
+        articles = list(newsearch.read_articles([SAMPLE]))
+        with newsearch.create_index(path) as ix:
+            with ix.writer() as writer:
+                writer.add_many(articles, commit_every=100, workers=2)
+            with ix.writer() as writer:
+                for article in articles[::7]:
+                    writer.delete(article.id)
+    return path
+
+
+def _scores(path, text, *, use_arrays=True):
+    with newsearch.open_index(path) as ix, ix.whoosh().searcher(weighting=DEFAULT_RANKING.weighting()) as searcher:
+        cache = ScoringCache(searcher)
+        try:
+            if not use_arrays:
+                cache.close()  # every list is then read from Whoosh's postings
+            stored = sum(len(s.arrays) for s in cache.segments if s.arrays is not None)
+            found = score_query(cache, build_query(parse_query(text), strict=False), searcher.weighting)
+        finally:
+            cache.close()
+        return stored, dict(zip(found.docs.tolist(), found.scores.tolist()))
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_scores_from_arrays_equal_scores_from_whoosh_postings(with_arrays, text):
+    stored, from_arrays = _scores(with_arrays, text)
+    assert stored > 1000  # the arrays are really there, and used
+    none_stored, from_whoosh = _scores(with_arrays, text, use_arrays=False)
+    assert none_stored == 0
+    assert from_arrays == pytest.approx(from_whoosh, rel=1e-12)
+
+
+def test_an_index_written_before_posting_arrays_is_read_from_whoosh(with_arrays, tmp_path):
+    old = tmp_path / "old"
+    old.mkdir()
+    for file in with_arrays.iterdir():
+        if file.is_file() and not file.name.endswith(postings.EXTENSION):
+            (old / file.name).write_bytes(file.read_bytes())
+    with newsearch.open_index(with_arrays) as ix:
+        write_manifest(old, segment_ids(ix.whoosh()))  # an index of that time recorded no arrays
+    assert _scores(old, "hà nội") == (0, _scores(with_arrays, "hà nội")[1])
+
+
+def test_a_merged_segment_has_arrays_too(with_arrays, tmp_path):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(postings, "MIN_POSTINGS", 8)
+        with newsearch.open_index(with_arrays) as ix:
+            ix.optimize()
+    assert len(list(with_arrays.glob("*" + postings.EXTENSION))) == 1
+    stored, from_arrays = _scores(with_arrays, "hà nội")
+    assert stored > 1000
+    assert from_arrays == pytest.approx(_scores(with_arrays, "hà nội", use_arrays=False)[1], rel=1e-12)
+
+
+def test_a_damaged_arrays_file_is_reported_as_a_damaged_index(tmp_path):
+    path = tmp_path / "ix"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(postings, "MIN_POSTINGS", 8)
+        with newsearch.create_index(path) as ix, ix.writer() as writer:
+            writer.add_many(newsearch.read_articles([SAMPLE]))
+    (arrays,) = path.glob("*" + postings.EXTENSION)
+    raw = arrays.read_bytes()
+    arrays.write_bytes(raw[:-8] + b"\xff" * 8)  # same size: only reading it finds the damage
+    with newsearch.open_index(path) as ix, pytest.raises(newsearch.IndexCorruptError, match="damaged"):
+        ix.searcher().search("hà nội")
