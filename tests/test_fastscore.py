@@ -1,11 +1,14 @@
 """Vectorised scoring must give exactly what Whoosh's matchers give: same articles, same scores."""
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from whoosh import query as wq
 
 import newsearch
 
-from newsearch.fastscore import ScoringCache, Unsupported, score_query
+from newsearch.fastscore import Matches, ScoringCache, Unsupported, _intersection, _union, score_query
 from newsearch.query import parse_query
 from newsearch.ranking import DEFAULT_RANKING, build_query
 
@@ -80,3 +83,24 @@ def test_other_weightings_are_left_to_whoosh(sample_index):
     with sample_index.whoosh().searcher(weighting=TF_IDF()) as searcher:
         with pytest.raises(Unsupported):
             score_query(ScoringCache(searcher), wq.Term("content", "hà"), searcher.weighting)
+
+
+part_docs = st.lists(st.integers(0, 99), unique=True, max_size=60).map(sorted)
+
+
+@given(st.lists(part_docs, min_size=1, max_size=5), st.data())
+def test_union_and_intersection_agree_with_plain_set_arithmetic(parts_docs, data):
+    parts = [Matches(np.array(d, dtype=np.int64), np.array(data.draw(st.lists(st.floats(0, 10), min_size=len(d), max_size=len(d)))))
+             for d in parts_docs]
+    expected: dict[int, float] = {}
+    for part in parts:
+        for doc, score in zip(part.docs.tolist(), part.scores.tolist()):
+            expected[doc] = expected.get(doc, 0.0) + score
+    for size in (100, 10**9):  # summed in a dense array, or sorted
+        union = _union(parts, size)
+        assert union.docs.tolist() == sorted(expected)
+        assert union.scores.tolist() == pytest.approx([expected[d] for d in sorted(expected)])
+    common = set.intersection(*(set(d) for d in parts_docs))
+    both = _intersection(parts)
+    assert both.docs.tolist() == sorted(common)
+    assert both.scores.tolist() == pytest.approx([sum(float(p.scores[list(p.docs).index(d)]) for p in parts) for d in sorted(common)])
