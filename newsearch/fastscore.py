@@ -67,11 +67,7 @@ class ScoringCache:
     def __init__(self, searcher: Any) -> None:
         self.searcher = searcher
         subs = searcher.subsearchers or [(searcher, 0)]
-        self.segments = [
-            _Segment(sub, sub.reader(), offset, np.array(sorted(getattr(sub.reader(), "deleted_docs_set", None) or ()), dtype=np.int64),
-                     _posting_arrays(sub.reader()))
-            for sub, offset in subs
-        ]
+        self.segments = [_segment(sub, offset) for sub, offset in subs]
         self.size = searcher.doc_count_all()  # global document numbers run from 0 to size - 1
         self._lengths: dict[str, np.ndarray] = {}
         self._averages: dict[str, float] = {}
@@ -136,9 +132,13 @@ class ScoringCache:
         return self._clusters
 
 
-def _posting_arrays(reader: Any) -> PostingArrays | None:
+def _segment(searcher: Any, offset: int) -> _Segment:
+    """One segment's reader, deleted documents and posting arrays (if it has them)."""
+    reader = searcher.reader()
+    deleted = np.array(sorted(getattr(reader, "deleted_docs_set", None) or ()), dtype=np.int64)
     storage, segment = getattr(reader, "_storage", None), getattr(reader, "_segment", None)
-    return open_posting_arrays(storage, segment) if storage is not None and segment is not None else None
+    arrays = open_posting_arrays(storage, segment) if storage is not None and segment is not None else None
+    return _Segment(searcher, reader, offset, deleted, arrays)
 
 
 def _field_lengths(reader: Any, fieldname: str) -> np.ndarray:
