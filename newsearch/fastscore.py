@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from math import log
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 from whoosh import query as wq
@@ -26,7 +26,7 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from .postings import PostingArrays, open_posting_arrays
+from .postings import PostingArrays, open_posting_arrays, term_hash
 from .ranking import WideOr
 
 __all__ = ["Unsupported", "ScoringCache", "score_query", "Matches", "encoded_lengths"]
@@ -38,6 +38,8 @@ _EMPTY_SCORES = np.empty(0, dtype=np.float64)
 
 _COMBINATIONS = (wq.Or, wq.And, WideOr)
 _DENSE_FROM = 16  # a union of more than 1/16 of the index's documents is summed in a dense array
+_ABSENT, _ASK_WHOOSH = -1, -2  # a located term's entry in a segment: not there / no arrays to say
+_LOCATED_MEMO = 50_000  # terms whose directory entries are remembered, per searcher
 
 
 class Unsupported(Exception):
@@ -73,6 +75,7 @@ class ScoringCache:
         self._averages: dict[str, float] = {}
         self._alive: np.ndarray | None = None
         self._clusters: np.ndarray | None = None
+        self._located: dict[tuple[str, bytes], list[int]] = {}
         self.postings = _PostingsCache()
 
     def close(self) -> None:
@@ -105,16 +108,63 @@ class ScoringCache:
                 self._alive[segment.deleted + segment.offset] = False
         return self._alive
 
+    def locate(self, keys: list[tuple[str, bytes]]) -> None:
+        """Look terms up in every segment's directory at once (one binary search per segment for
+        all of a query's terms); :meth:`term_postings` and :meth:`doc_frequency` then read them."""
+        keys = [k for k in dict.fromkeys(keys) if k not in self._located]
+        if not keys:
+            return
+        if len(self._located) + len(keys) > _LOCATED_MEMO:
+            self._located.clear()
+        hashes = np.array([term_hash(f, t) for f, t in keys], dtype=np.uint64)
+        columns = []
+        for segment in self.segments:
+            arrays = segment.arrays
+            if arrays is None:
+                columns.append([_ASK_WHOOSH] * len(keys))
+                continue
+            entries = arrays.locate(hashes).tolist()
+            columns.append([e if f in arrays.fields else _ASK_WHOOSH for e, (f, _) in zip(entries, keys)])
+        for key, row in zip(keys, zip(*columns)):
+            self._located[key] = list(row)
+
+    def term_postings(self, fieldname: str, text: bytes) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
+        """A term's postings in each segment holding it (global document numbers, weights; deleted
+        documents included), and its document frequency as Whoosh counts it."""
+        key = (fieldname, text)
+        if key not in self._located:
+            self.locate([key])
+        parts = []
+        for segment, entry in zip(self.segments, self._located[key]):
+            if entry == _ABSENT:
+                continue
+            found = segment.arrays.postings(entry) if entry >= 0 else None  # type: ignore[union-attr]
+            if found is None:
+                found = self.postings.find(segment, fieldname, text)
+            if found is not None and len(found[0]):
+                parts.append((found[0] + segment.offset, found[1]))  # a new array: cached ones stay as they are
+        return parts, sum(len(docs) for docs, _ in parts)
+
+    def doc_frequency(self, fieldname: str, text: str) -> int:
+        """How many documents hold a term, deleted ones included (Whoosh's doc_frequency), from
+        the segments' directories where they have one."""
+        encoded = text.encode("utf-8")
+        key = (fieldname, encoded)
+        if key not in self._located:
+            self.locate([key])
+        total = 0
+        for segment, entry in zip(self.segments, self._located[key]):
+            if entry == _ABSENT:
+                continue
+            found = segment.arrays.frequency(entry) if entry >= 0 else None  # type: ignore[union-attr]
+            total += found if found is not None else segment.reader.doc_frequency(fieldname, encoded)
+        return total
+
     def term_docs(self, fieldname: str, text: str) -> np.ndarray:
         """Sorted global numbers of the documents holding a term (deleted ones included: this is
         for statistics such as "did you mean"'s pair counts)."""
-        encoded = text.encode("utf-8")
-        parts = []
-        for segment in self.segments:
-            found = self.postings.find(segment, fieldname, encoded)
-            if found is not None:
-                parts.append(found[0] + segment.offset)
-        return np.concatenate(parts) if parts else _EMPTY_DOCS
+        parts, _ = self.term_postings(fieldname, text.encode("utf-8"))
+        return np.concatenate([docs for docs, _ in parts]) if parts else _EMPTY_DOCS
 
     def clusters(self) -> np.ndarray:
         """A code per global document number; documents of one near-duplicate cluster share it."""
@@ -205,11 +255,7 @@ class _PostingsCache:
 
     def find(self, segment: _Segment, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray] | None:
         """(docnums, weights) of a term in one segment, or None if the segment does not hold it:
-        from the segment's posting arrays, else this cache, else Whoosh's postings."""
-        if segment.arrays is not None:
-            stored = segment.arrays.get(fieldname, text)
-            if stored is not None:
-                return stored  # one read and a cumulative sum: not worth the cache's memory
+        from this cache, else Whoosh's postings."""
         key = (id(segment), fieldname, text)
         found = self._entries.get(key)
         if found is not None:
@@ -241,14 +287,9 @@ def _term(node: wq.Term, cache: ScoringCache, weighting: BM25F) -> Matches:
         text = fieldobj.to_bytes(node.text)
     except ValueError:
         return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
-    parts = []
-    for segment in cache.segments:
-        found = cache.postings.find(segment, node.fieldname, text)
-        if found is not None and len(found[0]):
-            parts.append((found[0] + segment.offset, found[1]))  # a new array: cached ones stay as they are
+    parts, frequency = cache.term_postings(node.fieldname, text)  # deleted documents counted, as Whoosh counts them
     if not parts:
         return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
-    frequency = sum(len(docs) for docs, _ in parts)  # deleted documents counted, as Whoosh counts them
     docs = parts[0][0] if len(parts) == 1 else np.concatenate([d for d, _ in parts])
     weights = parts[0][1] if len(parts) == 1 else np.concatenate([w for _, w in parts])
     alive = cache.alive()
@@ -370,4 +411,18 @@ def score_query(cache: ScoringCache, query: Any, weighting: BM25F) -> Matches:
     """Every document matching ``query`` with its score (global document numbers, sorted)."""
     if type(weighting) is not BM25F:  # subclasses may score differently
         raise Unsupported(type(weighting).__name__)
+    cache.locate(list(_term_keys(query, cache.searcher.schema)))
     return _evaluate(query, cache, weighting)
+
+
+def _term_keys(node: Any, schema: Any) -> Iterator[tuple[str, bytes]]:
+    """(field, term bytes) of every Term in a query tree, for :meth:`ScoringCache.locate`."""
+    if isinstance(node, wq.Term):
+        if node.fieldname in schema:
+            try:
+                yield node.fieldname, schema[node.fieldname].to_bytes(node.text)
+            except ValueError:
+                pass
+        return
+    for child in node.children():
+        yield from _term_keys(child, schema)

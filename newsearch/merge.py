@@ -28,7 +28,7 @@ from whoosh.codec import default_codec
 from whoosh.util.numeric import byte_to_length
 
 from .fastscore import encoded_lengths
-from .postings import PostingArraysWriter
+from .postings import PostingArraysWriter, covered_fields
 from .segments import INDEX_NAME, write_term
 
 __all__ = ["merge_segments", "merge_small", "merge_all", "tiered_merge", "MERGE_FACTOR", "SMALLEST_TIER", "AUTO_MERGE_DOCS"]
@@ -182,7 +182,7 @@ def _copy_postings(codec: Any, storage: Any, schema: Any, names: list[str], segm
                    renumbered: list[np.ndarray], lengths: dict[str, array]) -> None:
     readers = [codec.terms_reader(_files_of(storage, s), s) for s in segments]
     writer = codec.field_writer(storage, merged)
-    arrays = PostingArraysWriter(storage, merged)
+    arrays = PostingArraysWriter(storage, merged, covered_fields(schema))
     try:
         for name in names:
             field = schema[name]

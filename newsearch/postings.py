@@ -1,38 +1,68 @@
-"""Long posting lists kept a second time as plain arrays, beside each segment's Whoosh files.
+"""Every scored posting list kept a second time as plain arrays, with a term directory of our own,
+beside each segment's Whoosh files.
 
-Whoosh stores postings in blocks of 128, each a pickled, zlib-compressed tuple of document gaps,
-weights and positions. Reading them back costs ≈ 0.15 µs per posting in Python: 60% of a title
-query's time at 35k articles once the cache is cold, and ten times more at 350k, where the common
-syllables of the language have posting lists of 100,000 documents and more. Scoring needs only
-document numbers and weights, so for every term with at least :data:`MIN_POSTINGS` postings the
-segment writer also writes them as small-integer arrays (gaps as uint8/16/32, weights as uint8/16
-or float32), read back with one file read and one cumulative sum. Short lists stay with Whoosh:
-they decode in microseconds.
+Whoosh finds a term through a hashed term file (≈ 25 µs a lookup in Python) and stores its postings
+in blocks of 128, each a pickled, zlib-compressed tuple of document gaps, weights and positions
+(≈ 0.15 µs per posting to read back). A query pays both once per term and per segment: at 350k
+articles (36 segments after a bulk load) that was 2,000 lookups and 1,300 block decodes for a
+full-title query, 80% of its time. Scoring needs only document numbers and weights, so every
+segment writer also writes, for each term of a scored field:
 
-The file (``<segment id>.npost``) is optional: a segment written before it existed, or one whose
-file has gone (a reader pinned to an old generation after a merge), is read through Whoosh. Its
-contents repeat Whoosh's postings exactly (weights are Whoosh's float32 weights), so scores are the
-same either way.
+* long lists (≥ :data:`MIN_POSTINGS`) as small-integer arrays of their own (gaps as uint8/16/32/64,
+  weights as uint8/16 or float32), read back with one cumulative sum;
+* short lists as plain document numbers (uint16/32) and weights (uint16 or float32), made with the
+  ``array`` module: numpy's fixed cost per call would make writing a segment's million short
+  lists slower than writing Whoosh's own files;
+* a directory: the terms' 64-bit hashes, sorted, with where each list is. A query looks all its
+  terms up in a segment with one binary search (:meth:`PostingArrays.locate`), on arrays mapped from
+  the file: opening a segment reads nothing but a small header.
+
+Two terms of one segment with the same hash (odds ≈ 10⁻⁸ per segment) are marked ambiguous and read
+from Whoosh. A term of another segment's vocabulary that collides with one of this segment would be
+answered with the wrong postings: with a million terms per segment, the odds are ≈ 5·10⁻¹⁴ a lookup.
+
+The file (``<segment id>.npost``) repeats Whoosh's postings exactly (weights are Whoosh's float32
+weights), so scores are the same either way; a segment without one is read through Whoosh.
 """
 
 from __future__ import annotations
 
+import mmap
 import pickle
 import struct
-from typing import Any, Sequence
+from array import array
+from hashlib import blake2b
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["MIN_POSTINGS", "EXTENSION", "PostingArraysWriter", "PostingArrays", "open_posting_arrays"]
+__all__ = ["MIN_POSTINGS", "EXTENSION", "PostingArraysWriter", "PostingArrays", "open_posting_arrays",
+           "term_hash", "covered_fields", "AMBIGUOUS"]
 
-MIN_POSTINGS = 512  # four Whoosh blocks: below this, Whoosh decodes a list in well under 0.1 ms
+MIN_POSTINGS = 512  # four Whoosh blocks: shorter lists are stored without gaps
 EXTENSION = ".npost"
-_MAGIC = b"NSP1"
-_TAIL = struct.Struct("<Q")  # where the directory starts
+_MAGIC = b"NSP2"
+_TAIL = struct.Struct("<Q")  # where the header (a pickled dict of sections) starts
 _DOC_TYPES = (np.uint8, np.uint16, np.uint32, np.uint64)
 _WEIGHT_TYPES = (np.uint8, np.uint16, np.float32)
+_SHORT = 128  # a short list's kind: _SHORT + doc type * 16 + weight type (numbers, not gaps)
+AMBIGUOUS = 254  # two terms of the segment share a hash: ask Whoosh
 
 Entry = tuple[int, int, int, int, int]  # offset, count, first document, gap type, weight type
+
+
+def term_hash(fieldname: str, term: bytes) -> int:
+    """A stable 64-bit hash of a field's term (Python's own hash changes from process to process)."""
+    return _hash_of(fieldname.encode() + b"\x00" + term)
+
+
+def _hash_of(key: bytes) -> int:
+    return int.from_bytes(blake2b(key, digest_size=8).digest(), "little")
+
+
+def covered_fields(schema: Any) -> list[str]:
+    """The fields whose terms get posting arrays: those scored by BM25F (the fast scorer's)."""
+    return [name for name in schema.names() if schema[name].indexed and schema[name].scorable]
 
 
 def _smallest_unsigned(largest: int, types: Sequence[Any]) -> int:
@@ -63,79 +93,188 @@ def encode(docnums: Sequence[int] | np.ndarray, weights: Sequence[float] | np.nd
     return data, (0, len(docs), int(docs[0]), gap_type, weight_type)
 
 
-def decode(data: bytes, entry: Entry) -> tuple[np.ndarray, np.ndarray]:
+def decode(data: Any, entry: Entry, offset: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(document numbers as int64, weights as float64) from :func:`encode`'s bytes."""
     _, count, first, gap_type, weight_type = entry
     gap_kind, weight_kind = np.dtype(_DOC_TYPES[gap_type]), np.dtype(_WEIGHT_TYPES[weight_type])
-    gaps = np.frombuffer(data, dtype=gap_kind, count=count)
-    weights = np.frombuffer(data, dtype=weight_kind, count=count, offset=count * gap_kind.itemsize)
+    gaps = np.frombuffer(data, dtype=gap_kind, count=count, offset=offset)
+    weights = np.frombuffer(data, dtype=weight_kind, count=count, offset=offset + count * gap_kind.itemsize)
     return np.cumsum(gaps, dtype=np.int64) + first, weights.astype(np.float64)
 
 
-def _size(entry: Entry) -> int:
-    _, count, _, gap_type, weight_type = entry
+def _size(count: int, gap_type: int, weight_type: int) -> int:
     return count * (np.dtype(_DOC_TYPES[gap_type]).itemsize + np.dtype(_WEIGHT_TYPES[weight_type]).itemsize)
 
 
-class PostingArraysWriter:
-    """Writes a segment's ``.npost`` file: call :meth:`add` for every term in the order written
-    (any order works), then :meth:`close`."""
+def _short_list(docnums: Sequence[int] | np.ndarray, weights: Sequence[float] | np.ndarray) -> tuple[bytes, int]:
+    """A short posting list's bytes (document numbers, then weights) and its kind. Whole weights
+    (term frequencies: always, from our segment builder) take two bytes, others four."""
+    if isinstance(docnums, np.ndarray):  # a merge's: convert with numpy
+        docnums = docnums.tolist()
+        values = np.asarray(weights, dtype=np.float32)
+        weights = values.astype(np.int64).tolist() if (values == np.round(values)).all() else values.tolist()
+    try:
+        docs, doc_type = array("H", docnums), 1
+    except OverflowError:
+        docs, doc_type = array("I", docnums), 2
+    try:
+        values_out, weight_type = array("H", weights), 1
+    except (OverflowError, TypeError):
+        values_out, weight_type = array("f", weights), 2
+    return docs.tobytes() + values_out.tobytes(), _SHORT + doc_type * 16 + weight_type
 
-    def __init__(self, storage: Any, segment: Any) -> None:
+
+class PostingArraysWriter:
+    """Writes a segment's ``.npost`` file: call :meth:`add` for every term (any order), then
+    :meth:`close`. Terms of fields not in ``fields`` are left to Whoosh."""
+
+    def __init__(self, storage: Any, segment: Any, fields: Iterable[str]) -> None:
         self._file = storage.create_file(segment.make_filename(EXTENSION))
         self._file.write(_MAGIC)
         self._at = len(_MAGIC)
-        self._directory: dict[tuple[str, bytes], Entry] = {}
+        self._fields = frozenset(fields)
+        self._hashes = array("Q")
+        self._starts = array("Q")  # where the list's bytes start
+        self._counts = array("I")
+        self._firsts = array("Q")  # a long list's first document (its gaps start from 0)
+        self._kinds = array("B")  # gap type * 16 + weight type, or _SHORT + ...
+        self._prefixes: dict[str, bytes] = {}
 
     def add(self, fieldname: str, term: bytes, docnums: Sequence[int] | np.ndarray,
             weights: Sequence[float] | np.ndarray) -> None:
-        """Keep a term's postings if the list is long enough to be slow to read from Whoosh."""
-        if len(docnums) < MIN_POSTINGS:
+        """Keep a term's postings (sorted document numbers, their weights) if its field is scored."""
+        count = len(docnums)
+        if fieldname not in self._fields or not count:
             return
-        data, entry = encode(docnums, weights)
-        self._directory[(fieldname, term)] = (self._at, *entry[1:])
+        prefix = self._prefixes.get(fieldname)
+        if prefix is None:
+            prefix = self._prefixes[fieldname] = fieldname.encode() + b"\x00"
+        self._hashes.append(_hash_of(prefix + term))
+        self._counts.append(count)
+        self._starts.append(self._at)
+        if count >= MIN_POSTINGS:
+            data, entry = encode(docnums, weights)
+            self._firsts.append(entry[2])
+            self._kinds.append(entry[3] * 16 + entry[4])
+        else:
+            data, kind = _short_list(docnums, weights)
+            self._firsts.append(0)
+            self._kinds.append(kind)
         self._file.write(data)
         self._at += len(data)
 
     def close(self) -> None:
-        self._file.write(pickle.dumps(self._directory, protocol=pickle.HIGHEST_PROTOCOL))
+        try:
+            self._write_tables()
+        finally:
+            self._file.close()
+
+    def _write_tables(self) -> None:
+        header: dict[str, Any] = {"fields": sorted(self._fields)}
+        hashes = np.frombuffer(self._hashes, dtype=np.uint64)
+        order = np.argsort(hashes, kind="stable")
+        hashes = hashes[order]
+        kinds = np.frombuffer(self._kinds, dtype=np.uint8)[order].copy()
+        shared = np.flatnonzero(hashes[1:] == hashes[:-1])
+        kinds[shared] = kinds[shared + 1] = AMBIGUOUS
+        tables = {
+            "hashes": hashes,
+            "starts": np.frombuffer(self._starts, dtype=np.uint64)[order],
+            "counts": np.frombuffer(self._counts, dtype=np.uint32)[order],
+            "firsts": np.frombuffer(self._firsts, dtype=np.uint64)[order],
+            "kinds": kinds,
+        }
+        for name, table in tables.items():
+            padding = (-self._at) % 8  # aligned, so each table maps as an array in place
+            self._file.write(b"\x00" * padding)
+            self._at += padding
+            header[name] = (self._at, str(table.dtype), len(table))
+            self._file.write(table.tobytes())
+            self._at += table.nbytes
+        self._file.write(pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL))
         self._file.write(_TAIL.pack(self._at))
-        self._file.close()
 
 
 class PostingArrays:
-    """A segment's ``.npost`` file, open for reading: :meth:`get` returns a term's postings, or
-    None when the term's list is short (or absent) and must be read from Whoosh."""
+    """A segment's ``.npost`` file, mapped for reading. :meth:`locate` finds terms (by
+    :func:`term_hash`) in the directory; :meth:`postings` reads one found."""
 
     def __init__(self, handle: Any) -> None:
         self._handle = handle
-        length = handle.seek(0, 2)
-        handle.seek(0)
-        if handle.read(len(_MAGIC)) != _MAGIC or length < len(_MAGIC) + _TAIL.size:
+        self._data = _mapped(handle)
+        length = len(self._data)
+        if length < len(_MAGIC) + _TAIL.size or bytes(self._data[: len(_MAGIC)]) != _MAGIC:
             raise ValueError("posting arrays file has a wrong header")
-        handle.seek(length - _TAIL.size)
-        (start,) = _TAIL.unpack(handle.read(_TAIL.size))
+        (start,) = _TAIL.unpack(self._data[length - _TAIL.size :])
         if not len(_MAGIC) <= start <= length - _TAIL.size:
-            raise ValueError("posting arrays file has a wrong directory offset")
-        handle.seek(start)
-        self._directory: dict[tuple[str, bytes], Entry] = pickle.loads(handle.read(length - _TAIL.size - start))
+            raise ValueError("posting arrays file has a wrong header offset")
+        header = pickle.loads(self._data[start : length - _TAIL.size])
+        self.fields = frozenset(header["fields"])
+        tables = {}
+        for name in ("hashes", "starts", "counts", "firsts", "kinds"):
+            offset, dtype, count = header[name]
+            if offset + np.dtype(dtype).itemsize * count > start:
+                raise ValueError("posting arrays file is truncated")
+            tables[name] = np.frombuffer(self._data, dtype=dtype, count=count, offset=offset)
+        self._hashes, self._starts, self._counts = tables["hashes"], tables["starts"], tables["counts"]
+        self._firsts, self._kinds = tables["firsts"], tables["kinds"]
+        self._end = start
+        if not len(self._hashes) == len(self._starts) == len(self._counts) == len(self._firsts) == len(self._kinds):
+            raise ValueError("posting arrays file has a wrong directory")
 
     def __len__(self) -> int:
-        return len(self._directory)
+        return len(self._hashes)
 
-    def get(self, fieldname: str, term: bytes) -> tuple[np.ndarray, np.ndarray] | None:
-        entry = self._directory.get((fieldname, term))
-        if entry is None:
+    def locate(self, hashes: np.ndarray) -> np.ndarray:
+        """For each term hash, its directory entry, or -1 if the segment does not hold the term."""
+        if not len(self._hashes):
+            return np.full(len(hashes), -1, dtype=np.int64)
+        where = np.searchsorted(self._hashes, hashes).clip(max=len(self._hashes) - 1)
+        return np.where(self._hashes[where] == hashes, where, -1)
+
+    def frequency(self, entry: int) -> int | None:
+        """How many documents hold the entry's term (deleted ones included, as Whoosh counts);
+        None when the entry is ambiguous (ask Whoosh)."""
+        return None if self._kinds[entry] == AMBIGUOUS else int(self._counts[entry])
+
+    def postings(self, entry: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """(document numbers as int64, weights as float64) of an entry's term; None when the
+        entry is ambiguous (its hash is shared) and the term must be read from Whoosh."""
+        kind = int(self._kinds[entry])
+        count, start = int(self._counts[entry]), int(self._starts[entry])
+        if kind == AMBIGUOUS:
             return None
-        self._handle.seek(entry[0])
-        size = _size(entry)
-        data = self._handle.read(size)
-        if len(data) != size:
-            raise ValueError("posting arrays file is truncated")
-        return decode(data, entry)
+        if kind >= _SHORT:
+            doc_type, weight_type = divmod(kind - _SHORT, 16)
+            doc_kind, weight_kind = np.dtype(_DOC_TYPES[doc_type]), np.dtype(_WEIGHT_TYPES[weight_type])
+            if start + count * (doc_kind.itemsize + weight_kind.itemsize) > self._end:
+                raise ValueError("posting arrays file has a wrong entry")
+            docs = np.frombuffer(self._data, dtype=doc_kind, count=count, offset=start)
+            weights = np.frombuffer(self._data, dtype=weight_kind, count=count, offset=start + count * doc_kind.itemsize)
+            return docs.astype(np.int64), weights.astype(np.float64)
+        gap_type, weight_type = divmod(kind, 16)
+        if gap_type >= len(_DOC_TYPES) or weight_type >= len(_WEIGHT_TYPES) or start + _size(count, gap_type, weight_type) > self._end:
+            raise ValueError("posting arrays file has a wrong entry")
+        return decode(self._data, (start, count, int(self._firsts[entry]), gap_type, weight_type), offset=start)
 
     def close(self) -> None:
+        self._hashes = self._starts = self._counts = self._firsts = self._kinds = None  # type: ignore[assignment]
+        if isinstance(self._data, mmap.mmap):
+            try:
+                self._data.close()
+            except BufferError:
+                pass  # arrays handed out still point into it: the map goes when they do
         self._handle.close()
+
+
+def _mapped(handle: Any) -> Any:
+    """The file's bytes: mapped (nothing read until used) when it is a real file, else read."""
+    raw = getattr(handle, "file", handle)
+    try:
+        return mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ)
+    except (AttributeError, OSError, ValueError):
+        raw.seek(0)
+        return raw.read()
 
 
 def open_posting_arrays(storage: Any, segment: Any) -> PostingArrays | None:

@@ -44,7 +44,7 @@ __all__ = [
     "facets_of",
 ]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7  # 7: every scored term in the posting arrays, with their own directory
 TEXT_FIELDS = ("title", "content")
 # Fields whose value is a space-separated list of terms already made by newsearch.analysis.
 TERM_FIELDS = frozenset(

@@ -29,7 +29,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Positions
 from whoosh.system import pack_uint
 
-from .postings import PostingArraysWriter
+from .postings import PostingArraysWriter, covered_fields
 from .schema import TERM_FIELDS, build_schema
 
 __all__ = ["SegmentBuilder", "term_postings", "write_term", "INDEX_NAME", "TEMP_DIR", "SEGMENT_MEMORY_MB"]
@@ -390,7 +390,7 @@ class SegmentBuilder:
             runs.append(self._postings.sorted_run(self._field_numbers))
         self._postings = _Postings()
         writer = self._codec.field_writer(self._storage, segment)
-        arrays = PostingArraysWriter(self._storage, segment)
+        arrays = PostingArraysWriter(self._storage, segment, covered_fields(schema))
         current_field = None
         try:
             for field_number, term, postings in _merged(runs) if runs else ():

@@ -31,6 +31,67 @@ def test_encode_then_decode_gives_the_postings_back(docs, data):
     assert found_weights.tolist() == np.asarray(weights, dtype=np.float32).astype(np.float64).tolist()
 
 
+def _written(tmp_path, lists, fields=("content",)):
+    """Write term lists {(field, term): (docs, weights)} as a segment's arrays file; open it."""
+    from whoosh.codec.base import Segment
+    from whoosh.filedb.filestore import FileStorage
+
+    class _Segment(Segment):
+        def __init__(self):
+            self.segid = "test"
+            self.indexname = "MAIN"
+
+    storage, segment = FileStorage(str(tmp_path)), _Segment()
+    writer = postings.PostingArraysWriter(storage, segment, fields)
+    for (field, term), (docs, weights) in lists.items():
+        writer.add(field, term, docs, weights)
+    writer.close()
+    return postings.open_posting_arrays(storage, segment)
+
+
+def _read(arrays, field, term):
+    (entry,) = arrays.locate(np.array([postings.term_hash(field, term)], dtype=np.uint64)).tolist()
+    if entry < 0:
+        return None
+    docs, weights = arrays.postings(entry)
+    return docs.tolist(), weights.tolist()
+
+
+@given(st.dictionaries(st.binary(min_size=1, max_size=6),
+                       st.lists(st.integers(0, 70_000), min_size=1, max_size=700, unique=True).map(sorted),
+                       min_size=1, max_size=12),
+       st.booleans())
+def test_every_term_of_a_covered_field_is_found_with_its_postings(tmp_path_factory, lists, whole_weights):
+    terms = {("content", t): (d, [float(i % 7 + 1) if whole_weights else i / 3 for i in range(len(d))]) for t, d in lists.items()}
+    terms[("id", b"x")] = ([1], [1.0])  # a field left to Whoosh
+    arrays = _written(tmp_path_factory.mktemp("arrays"), terms)
+    try:
+        for (field, term), (docs, weights) in terms.items():
+            found = _read(arrays, field, term)
+            if field == "id":
+                assert found is None
+            else:
+                assert found == (docs, np.asarray(weights, dtype=np.float32).astype(np.float64).tolist())
+                (entry,) = arrays.locate(np.array([postings.term_hash(field, term)], dtype=np.uint64)).tolist()
+                assert arrays.frequency(entry) == len(docs)
+        assert _read(arrays, "content", b"\xff" * 7) is None  # absent: longer than any term drawn
+    finally:
+        arrays.close()
+
+
+def test_terms_sharing_a_hash_are_left_to_whoosh(tmp_path, monkeypatch):
+    monkeypatch.setattr(postings, "_hash_of", lambda key: 7 if key[-1:] in (b"a", b"b") else 9)
+    arrays = _written(tmp_path, {("content", b"a"): ([1], [1.0]), ("content", b"b"): ([2], [1.0]),
+                                 ("content", b"c"): ([3, 4], [1.0, 2.0])})
+    try:
+        entries = arrays.locate(np.array([7, 9, 8], dtype=np.uint64)).tolist()
+        assert entries[2] == -1
+        assert arrays.postings(entries[0]) is None and arrays.frequency(entries[0]) is None
+        assert arrays.postings(entries[1])[0].tolist() == [3, 4]
+    finally:
+        arrays.close()
+
+
 def test_small_whole_weights_take_one_byte_and_dense_documents_one_byte_each():
     raw, _ = postings.encode(list(range(1000, 3000, 3)), [1] * 667)
     assert len(raw) == 2 * 667
@@ -74,6 +135,19 @@ def test_scores_from_arrays_equal_scores_from_whoosh_postings(with_arrays, text)
     none_stored, from_whoosh = _scores(with_arrays, text, use_arrays=False)
     assert none_stored == 0
     assert from_arrays == pytest.approx(from_whoosh, rel=1e-12)
+
+
+def test_document_frequencies_from_the_directories_equal_whooshs(with_arrays):
+    with newsearch.open_index(with_arrays) as ix, ix.whoosh().searcher() as searcher:
+        cache = ScoringCache(searcher)
+        try:
+            reader = searcher.reader()
+            terms = [(f, t.decode()) for f, t in reader.all_terms() if f in ("content", "title_pair", "entities")][::37]
+            assert len(terms) > 100
+            assert [cache.doc_frequency(f, t) for f, t in terms] == [searcher.doc_frequency(f, t) for f, t in terms]
+            assert cache.doc_frequency("content", "không-có-từ-này") == 0
+        finally:
+            cache.close()
 
 
 def test_an_index_written_before_posting_arrays_is_read_from_whoosh(with_arrays, tmp_path):
