@@ -26,7 +26,7 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from .postings import PostingArrays, open_posting_arrays, term_hash
+from .postings import PostingArrays, segment_arrays, term_hash
 from .ranking import WideOr
 
 __all__ = ["Unsupported", "ScoringCache", "score_query", "Matches", "encoded_lengths"]
@@ -186,9 +186,7 @@ def _segment(searcher: Any, offset: int) -> _Segment:
     """One segment's reader, deleted documents and posting arrays (if it has them)."""
     reader = searcher.reader()
     deleted = np.array(sorted(getattr(reader, "deleted_docs_set", None) or ()), dtype=np.int64)
-    storage, segment = getattr(reader, "_storage", None), getattr(reader, "_segment", None)
-    arrays = open_posting_arrays(storage, segment) if storage is not None and segment is not None else None
-    return _Segment(searcher, reader, offset, deleted, arrays)
+    return _Segment(searcher, reader, offset, deleted, segment_arrays(reader))
 
 
 def _field_lengths(reader: Any, fieldname: str) -> np.ndarray:

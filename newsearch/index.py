@@ -321,6 +321,7 @@ class IndexWriter(CommitOnExit):
         self._session_keys.add("dup_bands", self._clusters.session_keys())
         self._writer = self._index._whoosh_writer(wait=60.0)
         self._reader = self._index.whoosh().reader()
+        self._lookup.close()
         self._lookup = CommittedLookup(self._reader, self._session_segments, self._session_keys)
         self._seen.clear()  # committed articles are found through the reader from now on
         self._replacing.clear()
@@ -356,6 +357,7 @@ class IndexWriter(CommitOnExit):
             self.cancel()
             raise
         self._reader.close()
+        self._lookup.close()
         for article_id in self._replacing:
             self._writer.delete_by_term("id", article_id)
 
@@ -387,6 +389,7 @@ class IndexWriter(CommitOnExit):
         """Forget everything since the last commit, including segments the builders wrote."""
         self._close_builders()
         self._reader.close()
+        self._lookup.close()
         writer = self._writer
         if not writer.is_closed:
             # Whoosh's cancel() without the files: close the writer's own segment, delete every

@@ -37,7 +37,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 __all__ = ["MIN_POSTINGS", "EXTENSION", "PostingArraysWriter", "PostingArrays", "open_posting_arrays",
-           "term_hash", "covered_fields", "AMBIGUOUS"]
+           "term_hash", "covered_fields", "LOOKUP_FIELDS", "AMBIGUOUS", "segment_arrays", "docs_of"]
 
 MIN_POSTINGS = 512  # four Whoosh blocks: shorter lists are stored without gaps
 EXTENSION = ".npost"
@@ -60,9 +60,14 @@ def _hash_of(key: bytes) -> int:
     return int.from_bytes(blake2b(key, digest_size=8).digest(), "little")
 
 
+LOOKUP_FIELDS = ("id", "dup_bands")  # what an index writer looks up for every article it adds
+
+
 def covered_fields(schema: Any) -> list[str]:
-    """The fields whose terms get posting arrays: those scored by BM25F (the fast scorer's)."""
-    return [name for name in schema.names() if schema[name].indexed and schema[name].scorable]
+    """The fields whose terms get posting arrays: those scored by BM25F (the fast scorer's), and
+    the ids and near-duplicate band keys a writer probes every committed segment for."""
+    return [name for name in schema.names()
+            if schema[name].indexed and (schema[name].scorable or name in LOOKUP_FIELDS)]
 
 
 def _smallest_unsigned(largest: int, types: Sequence[Any]) -> int:
@@ -289,3 +294,21 @@ def open_posting_arrays(storage: Any, segment: Any) -> PostingArrays | None:
     except BaseException:
         handle.close()
         raise
+
+
+def segment_arrays(reader: Any) -> PostingArrays | None:
+    """The posting arrays of a Whoosh segment reader's segment, if it has them."""
+    storage, segment = getattr(reader, "_storage", None), getattr(reader, "_segment", None)
+    return open_posting_arrays(storage, segment) if storage is not None and segment is not None else None
+
+
+def docs_of(arrays: PostingArrays | None, fieldname: str, text: str) -> np.ndarray | None:
+    """The segment's documents holding a term (an empty array if none), from its arrays; None
+    when they cannot say (no arrays, a field not covered, an ambiguous hash): ask Whoosh."""
+    if arrays is None or fieldname not in arrays.fields:
+        return None
+    (entry,) = arrays.locate(np.array([term_hash(fieldname, text.encode("utf-8"))], dtype=np.uint64)).tolist()
+    if entry < 0:
+        return np.empty(0, dtype=np.int64)
+    found = arrays.postings(entry)
+    return None if found is None else found[0]

@@ -48,3 +48,27 @@ def test_lookup_reads_session_segments_only_for_keys_they_may_hold(tmp_path):
         assert list(lookup.live("id", "b2")) == []  # there, but the keys say the session never wrote it
         assert [leaf.stored_fields(d)["id"] for leaf, d in CommittedLookup(reader, set(), keys).live("id", "b2")] == ["b2"]
         reader.close()
+
+
+def test_lookups_through_posting_arrays_equal_lookups_through_whoosh(tmp_path, monkeypatch):
+    articles = list(itertools.islice(newsearch.read_articles([SAMPLE / "baomoi-100.jsonl.gz"]), 60))
+    with newsearch.create_index(tmp_path / "ix") as ix:
+        with ix.writer() as writer:
+            writer.add_many(articles + [_copy(a, f"copy-{a.id}") for a in articles[:20]], commit_every=25, workers=0)
+        with ix.writer() as writer:
+            writer.delete(articles[3].id)
+        reader = ix.whoosh().reader()
+        probes = [("id", a.id) for a in articles] + [("id", "nowhere")]
+        probes += [("dup_bands", t.decode()) for f, t in reader.all_terms() if f == "dup_bands"][:300]
+
+        def found(lookup):
+            return [sorted(leaf.stored_fields(d)["id"] for leaf, d in lookup.live(f, t)) for f, t in probes]
+
+        with_arrays = CommittedLookup(reader, set(), SessionKeys())
+        assert len(with_arrays._opened) == len(reader.leaf_readers())  # noqa: SLF001 - every segment has arrays
+        expected = found(with_arrays)
+        with_arrays.close()
+        monkeypatch.setattr("newsearch.committed.segment_arrays", lambda leaf: None)
+        assert found(CommittedLookup(reader, set(), SessionKeys())) == expected
+        assert expected[3] == [] and expected[60] == [] and sum(map(len, expected)) > 300
+        reader.close()
