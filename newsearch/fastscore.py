@@ -116,15 +116,20 @@ class ScoringCache:
             return
         if len(self._located) + len(keys) > _LOCATED_MEMO:
             self._located.clear()
-        hashes = np.array([term_hash(f, t) for f, t in keys], dtype=np.uint64)
+        by_field: dict[str, list[int]] = {}
+        for position, (fieldname, _) in enumerate(keys):
+            by_field.setdefault(fieldname, []).append(position)
+        hashes = {f: np.array([term_hash(f, keys[p][1]) for p in ps], dtype=np.uint64) for f, ps in by_field.items()}
         columns = []
         for segment in self.segments:
-            arrays = segment.arrays
-            if arrays is None:
-                columns.append([_ASK_WHOOSH] * len(keys))
-                continue
-            entries = arrays.locate(hashes).tolist()
-            columns.append([e if f in arrays.fields else _ASK_WHOOSH for e, (f, _) in zip(entries, keys)])
+            column = [_ASK_WHOOSH] * len(keys)
+            if segment.arrays is not None:
+                for fieldname, positions in by_field.items():
+                    entries = segment.arrays.locate(fieldname, hashes[fieldname])
+                    if entries is not None:
+                        for position, entry in zip(positions, entries.tolist()):
+                            column[position] = entry
+            columns.append(column)
         for key, row in zip(keys, zip(*columns)):
             self._located[key] = list(row)
 

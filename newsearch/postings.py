@@ -6,16 +6,19 @@ in blocks of 128, each a pickled, zlib-compressed tuple of document gaps, weight
 (≈ 0.15 µs per posting to read back). A query pays both once per term and per segment: at 350k
 articles (36 segments after a bulk load) that was 2,000 lookups and 1,300 block decodes for a
 full-title query, 80% of its time. Scoring needs only document numbers and weights, so every
-segment writer also writes, for each term of a scored field:
+segment writer also writes, for each term of a scored field (and of the ids and near-duplicate
+band keys an index writer probes for every article it adds):
 
 * long lists (≥ :data:`MIN_POSTINGS`) as small-integer arrays of their own (gaps as uint8/16/32/64,
   weights as uint8/16 or float32), read back with one cumulative sum;
 * short lists as plain document numbers (uint16/32) and weights (uint16 or float32), made with the
   ``array`` module: numpy's fixed cost per call would make writing a segment's million short
   lists slower than writing Whoosh's own files;
-* a directory: the terms' 64-bit hashes, sorted, with where each list is. A query looks all its
-  terms up in a segment with one binary search (:meth:`PostingArrays.locate`), on arrays mapped from
-  the file: opening a segment reads nothing but a small header.
+* a directory: the terms' 64-bit hashes, sorted by field then hash, with where each list is. A
+  query looks all its terms of a field up in a segment with one binary search
+  (:meth:`PostingArrays.locate`) on arrays mapped from the file: opening a segment reads nothing but
+  a small header, and a writer probing only ids and band keys keeps only their part of the
+  directory in memory.
 
 Two terms of one segment with the same hash (odds ≈ 10⁻⁸ per segment) are marked ambiguous and read
 from Whoosh. A term of another segment's vocabulary that collides with one of this segment would be
@@ -137,24 +140,25 @@ class PostingArraysWriter:
         self._file = storage.create_file(segment.make_filename(EXTENSION))
         self._file.write(_MAGIC)
         self._at = len(_MAGIC)
-        self._fields = frozenset(fields)
+        self._fields = sorted(set(fields))
+        self._codes = {name: code for code, name in enumerate(self._fields)}
+        self._prefixes = {name: name.encode() + b"\x00" for name in self._fields}
+        self._field_codes = array("B")
         self._hashes = array("Q")
         self._starts = array("Q")  # where the list's bytes start
         self._counts = array("I")
         self._firsts = array("Q")  # a long list's first document (its gaps start from 0)
         self._kinds = array("B")  # gap type * 16 + weight type, or _SHORT + ...
-        self._prefixes: dict[str, bytes] = {}
 
     def add(self, fieldname: str, term: bytes, docnums: Sequence[int] | np.ndarray,
             weights: Sequence[float] | np.ndarray) -> None:
-        """Keep a term's postings (sorted document numbers, their weights) if its field is scored."""
+        """Keep a term's postings (sorted document numbers, their weights) if its field is covered."""
         count = len(docnums)
-        if fieldname not in self._fields or not count:
+        code = self._codes.get(fieldname)
+        if code is None or not count:
             return
-        prefix = self._prefixes.get(fieldname)
-        if prefix is None:
-            prefix = self._prefixes[fieldname] = fieldname.encode() + b"\x00"
-        self._hashes.append(_hash_of(prefix + term))
+        self._field_codes.append(code)
+        self._hashes.append(_hash_of(self._prefixes[fieldname] + term))
         self._counts.append(count)
         self._starts.append(self._at)
         if count >= MIN_POSTINGS:
@@ -175,12 +179,14 @@ class PostingArraysWriter:
             self._file.close()
 
     def _write_tables(self) -> None:
-        header: dict[str, Any] = {"fields": sorted(self._fields)}
+        codes = np.frombuffer(self._field_codes, dtype=np.uint8)
         hashes = np.frombuffer(self._hashes, dtype=np.uint64)
-        order = np.argsort(hashes, kind="stable")
-        hashes = hashes[order]
+        order = np.lexsort((hashes, codes))  # by field, then hash
+        codes, hashes = codes[order], hashes[order]
+        bounds = np.searchsorted(codes, np.arange(len(self._fields) + 1)).tolist()
+        header: dict[str, Any] = {"fields": {name: (bounds[c], bounds[c + 1]) for c, name in enumerate(self._fields)}}
         kinds = np.frombuffer(self._kinds, dtype=np.uint8)[order].copy()
-        shared = np.flatnonzero(hashes[1:] == hashes[:-1])
+        shared = np.flatnonzero((hashes[1:] == hashes[:-1]) & (codes[1:] == codes[:-1]))
         kinds[shared] = kinds[shared + 1] = AMBIGUOUS
         tables = {
             "hashes": hashes,
@@ -214,7 +220,8 @@ class PostingArrays:
         if not len(_MAGIC) <= start <= length - _TAIL.size:
             raise ValueError("posting arrays file has a wrong header offset")
         header = pickle.loads(self._data[start : length - _TAIL.size])
-        self.fields = frozenset(header["fields"])
+        self._ranges: dict[str, tuple[int, int]] = header["fields"]
+        self.fields = frozenset(self._ranges)
         tables = {}
         for name in ("hashes", "starts", "counts", "firsts", "kinds"):
             offset, dtype, count = header[name]
@@ -226,16 +233,24 @@ class PostingArrays:
         self._end = start
         if not len(self._hashes) == len(self._starts) == len(self._counts) == len(self._firsts) == len(self._kinds):
             raise ValueError("posting arrays file has a wrong directory")
+        if any(not 0 <= lo <= hi <= len(self._hashes) for lo, hi in self._ranges.values()):
+            raise ValueError("posting arrays file has a wrong field range")
 
     def __len__(self) -> int:
         return len(self._hashes)
 
-    def locate(self, hashes: np.ndarray) -> np.ndarray:
-        """For each term hash, its directory entry, or -1 if the segment does not hold the term."""
-        if not len(self._hashes):
+    def locate(self, fieldname: str, hashes: np.ndarray) -> np.ndarray | None:
+        """For each hash of a term of this field (:func:`term_hash`), its directory entry, or -1 if
+        the segment does not hold the term; None if the field is not covered (ask Whoosh)."""
+        bounds = self._ranges.get(fieldname)
+        if bounds is None:
+            return None
+        lo, hi = bounds
+        if lo == hi:
             return np.full(len(hashes), -1, dtype=np.int64)
-        where = np.searchsorted(self._hashes, hashes).clip(max=len(self._hashes) - 1)
-        return np.where(self._hashes[where] == hashes, where, -1)
+        part = self._hashes[lo:hi]
+        where = np.searchsorted(part, hashes).clip(max=hi - lo - 1)
+        return np.where(part[where] == hashes, where + lo, -1)
 
     def frequency(self, entry: int) -> int | None:
         """How many documents hold the entry's term (deleted ones included, as Whoosh counts);
@@ -305,9 +320,12 @@ def segment_arrays(reader: Any) -> PostingArrays | None:
 def docs_of(arrays: PostingArrays | None, fieldname: str, text: str) -> np.ndarray | None:
     """The segment's documents holding a term (an empty array if none), from its arrays; None
     when they cannot say (no arrays, a field not covered, an ambiguous hash): ask Whoosh."""
-    if arrays is None or fieldname not in arrays.fields:
+    if arrays is None:
         return None
-    (entry,) = arrays.locate(np.array([term_hash(fieldname, text.encode("utf-8"))], dtype=np.uint64)).tolist()
+    found_entry = arrays.locate(fieldname, np.array([term_hash(fieldname, text.encode("utf-8"))], dtype=np.uint64))
+    if found_entry is None:
+        return None
+    entry = int(found_entry[0])
     if entry < 0:
         return np.empty(0, dtype=np.int64)
     found = arrays.postings(entry)

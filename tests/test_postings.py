@@ -50,9 +50,10 @@ def _written(tmp_path, lists, fields=("content",)):
 
 
 def _read(arrays, field, term):
-    (entry,) = arrays.locate(np.array([postings.term_hash(field, term)], dtype=np.uint64)).tolist()
-    if entry < 0:
+    entries = arrays.locate(field, np.array([postings.term_hash(field, term)], dtype=np.uint64))
+    if entries is None or entries[0] < 0:
         return None
+    entry = int(entries[0])
     docs, weights = arrays.postings(entry)
     return docs.tolist(), weights.tolist()
 
@@ -62,9 +63,10 @@ def _read(arrays, field, term):
                        min_size=1, max_size=12),
        st.booleans())
 def test_every_term_of_a_covered_field_is_found_with_its_postings(tmp_path_factory, lists, whole_weights):
-    terms = {("content", t): (d, [float(i % 7 + 1) if whole_weights else i / 3 for i in range(len(d))]) for t, d in lists.items()}
+    terms = {("content" if n % 2 else "title", t): (d, [float(i % 7 + 1) if whole_weights else i / 3 for i in range(len(d))])
+             for n, (t, d) in enumerate(lists.items())}
     terms[("id", b"x")] = ([1], [1.0])  # a field left to Whoosh
-    arrays = _written(tmp_path_factory.mktemp("arrays"), terms)
+    arrays = _written(tmp_path_factory.mktemp("arrays"), terms, fields=("content", "title", "entities"))
     try:
         for (field, term), (docs, weights) in terms.items():
             found = _read(arrays, field, term)
@@ -72,9 +74,10 @@ def test_every_term_of_a_covered_field_is_found_with_its_postings(tmp_path_facto
                 assert found is None
             else:
                 assert found == (docs, np.asarray(weights, dtype=np.float32).astype(np.float64).tolist())
-                (entry,) = arrays.locate(np.array([postings.term_hash(field, term)], dtype=np.uint64)).tolist()
+                (entry,) = arrays.locate(field, np.array([postings.term_hash(field, term)], dtype=np.uint64)).tolist()
                 assert arrays.frequency(entry) == len(docs)
         assert _read(arrays, "content", b"\xff" * 7) is None  # absent: longer than any term drawn
+        assert arrays.locate("entities", np.array([1, 2], dtype=np.uint64)).tolist() == [-1, -1]  # covered, empty
     finally:
         arrays.close()
 
@@ -84,7 +87,8 @@ def test_terms_sharing_a_hash_are_left_to_whoosh(tmp_path, monkeypatch):
     arrays = _written(tmp_path, {("content", b"a"): ([1], [1.0]), ("content", b"b"): ([2], [1.0]),
                                  ("content", b"c"): ([3, 4], [1.0, 2.0])})
     try:
-        entries = arrays.locate(np.array([7, 9, 8], dtype=np.uint64)).tolist()
+        entries = arrays.locate("content", np.array([7, 9, 8], dtype=np.uint64)).tolist()
+        assert arrays.locate("title", np.array([7], dtype=np.uint64)) is None  # not covered
         assert entries[2] == -1
         assert arrays.postings(entries[0]) is None and arrays.frequency(entries[0]) is None
         assert arrays.postings(entries[1])[0].tolist() == [3, 4]
