@@ -7,17 +7,18 @@ indexer's main process spent most of its time in these probes (py-spy), and inde
 the index grew. Segments written by the writer's own session are therefore not probed blindly: a
 sorted array of 64-bit hashes of the ids and band keys the session committed says whether they can
 hold the term, and only then are they read (the answer stays exact; memory is 8 bytes a key).
-Segments are probed through their posting arrays' term directory (newsearch.postings): one binary
-search, where Whoosh's hashed term file took ≈ 25 µs a probe.
+Segments are probed through their posting arrays' term directory (newsearch.postings.TermLookup):
+one binary search in memory, where Whoosh's hashed term file took ≈ 25 µs a probe.
 """
 
 from __future__ import annotations
 
+import pickle
 from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from .postings import PostingArrays, docs_of, segment_arrays
+from .postings import TermLookup, term_lookup
 
 __all__ = ["SessionKeys", "CommittedLookup"]
 
@@ -57,17 +58,17 @@ class CommittedLookup:
 
     def __init__(self, reader: Any, session_segments: set[str], keys: SessionKeys) -> None:
         leaves = [leaf for leaf, _ in reader.leaf_readers()] if hasattr(reader, "leaf_readers") else [reader]
-        arrays = [segment_arrays(leaf) for leaf in leaves]
-        self._opened = [a for a in arrays if a is not None]
-        probes = list(zip(leaves, arrays))
+        lookups = [_lookup_of(leaf) for leaf in leaves]
+        self._opened = [found for found in lookups if found is not None]
+        probes = list(zip(leaves, lookups))
         self._before = [(leaf, a) for leaf, a in probes if _segment_id(leaf) not in session_segments]
         self._session = [(leaf, a) for leaf, a in probes if _segment_id(leaf) in session_segments]
         self._keys = keys
 
     def close(self) -> None:
         """Close the segments' posting arrays (Whoosh's files close with the reader)."""
-        for arrays in self._opened:
-            arrays.close()
+        for lookup in self._opened:
+            lookup.close()
         self._opened = []
 
     def live(self, fieldname: str, text: str) -> Iterator[tuple[Any, int]]:
@@ -75,15 +76,24 @@ class CommittedLookup:
         leaves = self._before
         if self._session and self._keys.may_hold(fieldname, text):
             leaves = leaves + self._session
-        for leaf, arrays in leaves:
-            for docnum in _holding(leaf, arrays, fieldname, text):
+        for leaf, lookup in leaves:
+            for docnum in _holding(leaf, lookup, fieldname, text):
                 if not leaf.is_deleted(docnum):
                     yield leaf, docnum
 
 
-def _holding(leaf: Any, arrays: PostingArrays | None, fieldname: str, text: str) -> Iterable[int]:
+def _lookup_of(leaf: Any) -> TermLookup | None:
+    """The segment's term lookup; None (probe through Whoosh) if it has no posting arrays or
+    a damaged file: adding articles must not fail on it (searching and `newsearch check` report it)."""
+    try:
+        return term_lookup(leaf)
+    except (OSError, ValueError, EOFError, KeyError, pickle.UnpicklingError):
+        return None
+
+
+def _holding(leaf: Any, lookup: TermLookup | None, fieldname: str, text: str) -> Iterable[int]:
     """A segment's documents holding a term, deleted ones included."""
-    found = docs_of(arrays, fieldname, text)
+    found = lookup.docs(fieldname, text) if lookup is not None else None
     if found is not None:
         return found.tolist()
     return leaf.postings(fieldname, text).all_ids() if (fieldname, text) in leaf else ()

@@ -35,12 +35,12 @@ import pickle
 import struct
 from array import array
 from hashlib import blake2b
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
 __all__ = ["MIN_POSTINGS", "EXTENSION", "PostingArraysWriter", "PostingArrays", "open_posting_arrays",
-           "term_hash", "covered_fields", "LOOKUP_FIELDS", "AMBIGUOUS", "segment_arrays", "docs_of"]
+           "term_hash", "covered_fields", "LOOKUP_FIELDS", "AMBIGUOUS", "segment_arrays", "TermLookup", "term_lookup"]
 
 MIN_POSTINGS = 512  # four Whoosh blocks: shorter lists are stored without gaps
 EXTENSION = ".npost"
@@ -213,28 +213,13 @@ class PostingArrays:
     def __init__(self, handle: Any) -> None:
         self._handle = handle
         self._data = _mapped(handle)
-        length = len(self._data)
-        if length < len(_MAGIC) + _TAIL.size or bytes(self._data[: len(_MAGIC)]) != _MAGIC:
-            raise ValueError("posting arrays file has a wrong header")
-        (start,) = _TAIL.unpack(self._data[length - _TAIL.size :])
-        if not len(_MAGIC) <= start <= length - _TAIL.size:
-            raise ValueError("posting arrays file has a wrong header offset")
-        header = pickle.loads(self._data[start : length - _TAIL.size])
+        header, self._end = _read_header(lambda offset, size: self._data[offset : offset + size], len(self._data))
         self._ranges: dict[str, tuple[int, int]] = header["fields"]
         self.fields = frozenset(self._ranges)
-        tables = {}
-        for name in ("hashes", "starts", "counts", "firsts", "kinds"):
-            offset, dtype, count = header[name]
-            if offset + np.dtype(dtype).itemsize * count > start:
-                raise ValueError("posting arrays file is truncated")
-            tables[name] = np.frombuffer(self._data, dtype=dtype, count=count, offset=offset)
+        tables = {name: np.frombuffer(self._data, dtype=dtype, count=count, offset=offset)
+                  for name, (offset, dtype, count) in ((n, header[n]) for n in _TABLES)}
         self._hashes, self._starts, self._counts = tables["hashes"], tables["starts"], tables["counts"]
         self._firsts, self._kinds = tables["firsts"], tables["kinds"]
-        self._end = start
-        if not len(self._hashes) == len(self._starts) == len(self._counts) == len(self._firsts) == len(self._kinds):
-            raise ValueError("posting arrays file has a wrong directory")
-        if any(not 0 <= lo <= hi <= len(self._hashes) for lo, hi in self._ranges.values()):
-            raise ValueError("posting arrays file has a wrong field range")
 
     def __len__(self) -> int:
         return len(self._hashes)
@@ -261,21 +246,12 @@ class PostingArrays:
         """(document numbers as int64, weights as float64) of an entry's term; None when the
         entry is ambiguous (its hash is shared) and the term must be read from Whoosh."""
         kind = int(self._kinds[entry])
-        count, start = int(self._counts[entry]), int(self._starts[entry])
         if kind == AMBIGUOUS:
             return None
-        if kind >= _SHORT:
-            doc_type, weight_type = divmod(kind - _SHORT, 16)
-            doc_kind, weight_kind = np.dtype(_DOC_TYPES[doc_type]), np.dtype(_WEIGHT_TYPES[weight_type])
-            if start + count * (doc_kind.itemsize + weight_kind.itemsize) > self._end:
-                raise ValueError("posting arrays file has a wrong entry")
-            docs = np.frombuffer(self._data, dtype=doc_kind, count=count, offset=start)
-            weights = np.frombuffer(self._data, dtype=weight_kind, count=count, offset=start + count * doc_kind.itemsize)
-            return docs.astype(np.int64), weights.astype(np.float64)
-        gap_type, weight_type = divmod(kind, 16)
-        if gap_type >= len(_DOC_TYPES) or weight_type >= len(_WEIGHT_TYPES) or start + _size(count, gap_type, weight_type) > self._end:
+        count, start = int(self._counts[entry]), int(self._starts[entry])
+        if start + _list_size(kind, count) > self._end:
             raise ValueError("posting arrays file has a wrong entry")
-        return decode(self._data, (start, count, int(self._firsts[entry]), gap_type, weight_type), offset=start)
+        return _parse_list(self._data, start, kind, count, int(self._firsts[entry]))
 
     def close(self) -> None:
         self._hashes = self._starts = self._counts = self._firsts = self._kinds = None  # type: ignore[assignment]
@@ -284,6 +260,106 @@ class PostingArrays:
                 self._data.close()
             except BufferError:
                 pass  # arrays handed out still point into it: the map goes when they do
+        self._handle.close()
+
+
+_TABLES = ("hashes", "starts", "counts", "firsts", "kinds")
+
+
+def _read_header(read: Callable[[int, int], bytes], length: int) -> tuple[dict[str, Any], int]:
+    """The file's header (its fields' directory ranges and where each table is), checked, and
+    where it starts (the end of the posting lists)."""
+    if length < len(_MAGIC) + _TAIL.size or bytes(read(0, len(_MAGIC))) != _MAGIC:
+        raise ValueError("posting arrays file has a wrong header")
+    (start,) = _TAIL.unpack(read(length - _TAIL.size, _TAIL.size))
+    if not len(_MAGIC) <= start <= length - _TAIL.size:
+        raise ValueError("posting arrays file has a wrong header offset")
+    header = pickle.loads(read(start, length - _TAIL.size - start))
+    counts = set()
+    for name in _TABLES:
+        offset, dtype, count = header[name]
+        if offset + np.dtype(dtype).itemsize * count > start:
+            raise ValueError("posting arrays file is truncated")
+        counts.add(count)
+    if len(counts) != 1:
+        raise ValueError("posting arrays file has a wrong directory")
+    if any(not 0 <= lo <= hi <= header["hashes"][2] for lo, hi in header["fields"].values()):
+        raise ValueError("posting arrays file has a wrong field range")
+    return header, start
+
+
+def _list_size(kind: int, count: int) -> int:
+    """Bytes of a posting list of this kind and length."""
+    doc_type, weight_type = divmod(kind - _SHORT if kind >= _SHORT else kind, 16)
+    if doc_type >= len(_DOC_TYPES) or weight_type >= len(_WEIGHT_TYPES):
+        raise ValueError("posting arrays file has a wrong entry")
+    return _size(count, doc_type, weight_type)
+
+
+def _parse_list(buffer: Any, offset: int, kind: int, count: int, first: int) -> tuple[np.ndarray, np.ndarray]:
+    """(document numbers as int64, weights as float64) of the list at ``offset``."""
+    if kind < _SHORT:
+        gap_type, weight_type = divmod(kind, 16)
+        return decode(buffer, (offset, count, first, gap_type, weight_type), offset=offset)
+    doc_type, weight_type = divmod(kind - _SHORT, 16)
+    doc_kind, weight_kind = np.dtype(_DOC_TYPES[doc_type]), np.dtype(_WEIGHT_TYPES[weight_type])
+    docs = np.frombuffer(buffer, dtype=doc_kind, count=count, offset=offset)
+    weights = np.frombuffer(buffer, dtype=weight_kind, count=count, offset=offset + count * doc_kind.itemsize)
+    return docs.astype(np.int64), weights.astype(np.float64)
+
+
+class TermLookup:
+    """Which documents of a segment hold a term of a few fields: an index writer's probes for ids
+    and near-duplicate band keys, one per article and key. Only those fields' term hashes are read
+    into memory (8 bytes a term); an entry and its postings are read from the file when a term is
+    found. A mapped file would do the same work, but every page its binary searches touch would
+    count in the writer's memory: ≈ 10 MB per segment, 350 MB at 350k articles."""
+
+    def __init__(self, handle: Any, fields: Iterable[str]) -> None:
+        self._handle = handle
+        header, self._end = _read_header(self._read, handle.seek(0, 2))
+        self._tables = {name: (header[name][0], np.dtype(header[name][1])) for name in _TABLES}
+        hashes_at = self._tables["hashes"][0]
+        self._hashes: dict[str, tuple[int, np.ndarray]] = {}
+        for fieldname in fields:
+            if fieldname in header["fields"]:
+                lo, hi = header["fields"][fieldname]
+                self._hashes[fieldname] = (lo, np.frombuffer(self._read(hashes_at + 8 * lo, 8 * (hi - lo)), dtype=np.uint64))
+
+    def docs(self, fieldname: str, text: str) -> np.ndarray | None:
+        """The segment's documents holding the term (deleted ones included; empty if none), or
+        None when the file cannot say (a field it does not cover, an ambiguous hash): ask Whoosh."""
+        found = self._hashes.get(fieldname)
+        if found is None:
+            return None
+        lo, hashes = found
+        wanted = term_hash(fieldname, text.encode("utf-8"))
+        at = int(np.searchsorted(hashes, np.uint64(wanted)))
+        if at == len(hashes) or int(hashes[at]) != wanted:
+            return np.empty(0, dtype=np.int64)
+        entry = lo + at
+        kind = self._value("kinds", entry)
+        if kind == AMBIGUOUS:
+            return None
+        count, start = self._value("counts", entry), self._value("starts", entry)
+        size = _list_size(kind, count)
+        if start + size > self._end:
+            raise ValueError("posting arrays file has a wrong entry")
+        first = self._value("firsts", entry) if kind < _SHORT else 0
+        return _parse_list(self._read(start, size), 0, kind, count, first)[0]
+
+    def _value(self, table: str, entry: int) -> int:
+        offset, dtype = self._tables[table]
+        return int(np.frombuffer(self._read(offset + entry * dtype.itemsize, dtype.itemsize), dtype=dtype)[0])
+
+    def _read(self, offset: int, size: int) -> bytes:
+        self._handle.seek(offset)
+        data = self._handle.read(size)
+        if len(data) != size:
+            raise ValueError("posting arrays file is truncated")
+        return data
+
+    def close(self) -> None:
         self._handle.close()
 
 
@@ -299,13 +375,17 @@ def _mapped(handle: Any) -> Any:
 
 def open_posting_arrays(storage: Any, segment: Any) -> PostingArrays | None:
     """The segment's posting arrays, or None if it has none (written before they existed)."""
+    return _opened(storage, segment, PostingArrays)
+
+
+def _opened(storage: Any, segment: Any, kind: Callable[[Any], Any]) -> Any:
     name = segment.make_filename(EXTENSION)
     try:
         handle = storage.open_file(name)
     except FileNotFoundError:
         return None
     try:
-        return PostingArrays(handle)
+        return kind(handle)
     except BaseException:
         handle.close()
         raise
@@ -317,16 +397,9 @@ def segment_arrays(reader: Any) -> PostingArrays | None:
     return open_posting_arrays(storage, segment) if storage is not None and segment is not None else None
 
 
-def docs_of(arrays: PostingArrays | None, fieldname: str, text: str) -> np.ndarray | None:
-    """The segment's documents holding a term (an empty array if none), from its arrays; None
-    when they cannot say (no arrays, a field not covered, an ambiguous hash): ask Whoosh."""
-    if arrays is None:
+def term_lookup(reader: Any, fields: Iterable[str] = LOOKUP_FIELDS) -> TermLookup | None:
+    """A :class:`TermLookup` of a Whoosh segment reader's segment, if it has posting arrays."""
+    storage, segment = getattr(reader, "_storage", None), getattr(reader, "_segment", None)
+    if storage is None or segment is None:
         return None
-    found_entry = arrays.locate(fieldname, np.array([term_hash(fieldname, text.encode("utf-8"))], dtype=np.uint64))
-    if found_entry is None:
-        return None
-    entry = int(found_entry[0])
-    if entry < 0:
-        return np.empty(0, dtype=np.int64)
-    found = arrays.postings(entry)
-    return None if found is None else found[0]
+    return _opened(storage, segment, lambda handle: TermLookup(handle, fields))

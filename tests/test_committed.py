@@ -68,7 +68,20 @@ def test_lookups_through_posting_arrays_equal_lookups_through_whoosh(tmp_path, m
         assert len(with_arrays._opened) == len(reader.leaf_readers())  # noqa: SLF001 - every segment has arrays
         expected = found(with_arrays)
         with_arrays.close()
-        monkeypatch.setattr("newsearch.committed.segment_arrays", lambda leaf: None)
+        monkeypatch.setattr("newsearch.committed.term_lookup", lambda leaf: None)
         assert found(CommittedLookup(reader, set(), SessionKeys())) == expected
         assert expected[3] == [] and expected[60] == [] and sum(map(len, expected)) > 300
         reader.close()
+
+
+def test_a_damaged_posting_arrays_file_does_not_stop_adding_articles(tmp_path):
+    articles = list(itertools.islice(newsearch.read_articles([SAMPLE / "baomoi-100.jsonl.gz"]), 6))
+    with newsearch.create_index(tmp_path / "ix") as ix:
+        with ix.writer() as writer:
+            writer.add_many(articles[:3], workers=0)
+        (arrays,) = (tmp_path / "ix").glob("*.npost")
+        arrays.write_bytes(b"\x00" * arrays.stat().st_size)
+        with ix.writer() as writer:
+            report = writer.add_many(articles[2:], workers=0)  # articles[2] again: found through Whoosh
+        assert (report.added, report.replaced) == (3, 1)
+        assert ix.doc_count() == 6

@@ -187,3 +187,22 @@ def test_a_damaged_arrays_file_is_reported_as_a_damaged_index(tmp_path):
     arrays.write_bytes(raw[:-8] + b"\xff" * 8)  # same size: only reading it finds the damage
     with newsearch.open_index(path) as ix, pytest.raises(newsearch.IndexCorruptError, match="damaged"):
         ix.searcher().search("hà nội")
+
+
+def test_a_term_lookup_reads_only_its_fields_and_finds_what_the_arrays_find(tmp_path, monkeypatch):
+    lists = {("id", f"a{n}".encode()): ([n], [1.0]) for n in range(50)}
+    lists.update({("dup_bands", f"k{n}".encode()): (list(range(n, 2000, 3)), [1.0] * len(range(n, 2000, 3))) for n in range(3)})
+    lists[("content", b"x")] = ([1, 2], [1.0, 1.0])
+    arrays = _written(tmp_path, lists, fields=("id", "dup_bands", "content"))
+    arrays.close()
+    from whoosh.filedb.filestore import FileStorage
+
+    (path,) = tmp_path.glob("*" + postings.EXTENSION)
+    lookup = postings.TermLookup(FileStorage(str(tmp_path)).open_file(path.name), ["id", "dup_bands"])
+    try:
+        for (field, term), (docs, _) in lists.items():
+            found = lookup.docs(field, term.decode())
+            assert found is None if field == "content" else found.tolist() == docs  # content: not asked for
+        assert lookup.docs("id", "nowhere").tolist() == []
+    finally:
+        lookup.close()
