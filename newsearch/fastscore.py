@@ -3,7 +3,8 @@
 Whoosh scores one document at a time through a tree of Python matchers: about 50–100 µs per
 matching article for our queries, so a two-word query matching 16,000 articles took 1.5 s. Our
 queries are sums of BM25F term scores combined by Or, And, AndMaybe and AndNot; here each term's
-whole posting list is read block by block into arrays, scored in one vector operation, and the
+whole posting list is read into arrays (from the segments' posting arrays, :mod:`newsearch.postings`,
+else block by block from Whoosh's postings), scored in one vector operation, and the
 combinations become set operations on sorted document numbers. Same formula, same statistics
 (Whoosh's idf, average field lengths and byte-encoded document lengths), same totals.
 
