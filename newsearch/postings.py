@@ -48,6 +48,8 @@ _MAGIC = b"NSP2"
 _TAIL = struct.Struct("<Q")  # where the header (a pickled dict of sections) starts
 _DOC_TYPES = (np.uint8, np.uint16, np.uint32, np.uint64)
 _WEIGHT_TYPES = (np.uint8, np.uint16, np.float32)
+_DOC_DTYPES = tuple(np.dtype(t) for t in _DOC_TYPES)  # made once: np.dtype() per list read added up
+_WEIGHT_DTYPES = tuple(np.dtype(t) for t in _WEIGHT_TYPES)
 _SHORT = 128  # a short list's kind: _SHORT + doc type * 16 + weight type (numbers, not gaps)
 AMBIGUOUS = 254  # two terms of the segment share a hash: ask Whoosh
 
@@ -104,14 +106,14 @@ def encode(docnums: Sequence[int] | np.ndarray, weights: Sequence[float] | np.nd
 def decode(data: Any, entry: Entry, offset: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(document numbers as int64, weights as float64) from :func:`encode`'s bytes."""
     _, count, first, gap_type, weight_type = entry
-    gap_kind, weight_kind = np.dtype(_DOC_TYPES[gap_type]), np.dtype(_WEIGHT_TYPES[weight_type])
+    gap_kind, weight_kind = _DOC_DTYPES[gap_type], _WEIGHT_DTYPES[weight_type]
     gaps = np.frombuffer(data, dtype=gap_kind, count=count, offset=offset)
     weights = np.frombuffer(data, dtype=weight_kind, count=count, offset=offset + count * gap_kind.itemsize)
     return np.cumsum(gaps, dtype=np.int64) + first, weights.astype(np.float64)
 
 
 def _size(count: int, gap_type: int, weight_type: int) -> int:
-    return count * (np.dtype(_DOC_TYPES[gap_type]).itemsize + np.dtype(_WEIGHT_TYPES[weight_type]).itemsize)
+    return count * (_DOC_DTYPES[gap_type].itemsize + _WEIGHT_DTYPES[weight_type].itemsize)
 
 
 def _short_list(docnums: Sequence[int] | np.ndarray, weights: Sequence[float] | np.ndarray) -> tuple[bytes, int]:
@@ -234,6 +236,9 @@ class PostingArrays:
         if lo == hi:
             return np.full(len(hashes), -1, dtype=np.int64)
         part = self._hashes[lo:hi]
+        if len(hashes) == 1:  # one term (a document frequency while building a query): no array ops
+            at = int(part.searchsorted(hashes[0]))
+            return np.array([lo + at if at < hi - lo and part[at] == hashes[0] else -1], dtype=np.int64)
         where = np.searchsorted(part, hashes).clip(max=hi - lo - 1)
         return np.where(part[where] == hashes, where + lo, -1)
 
@@ -302,7 +307,7 @@ def _parse_list(buffer: Any, offset: int, kind: int, count: int, first: int) -> 
         gap_type, weight_type = divmod(kind, 16)
         return decode(buffer, (offset, count, first, gap_type, weight_type), offset=offset)
     doc_type, weight_type = divmod(kind - _SHORT, 16)
-    doc_kind, weight_kind = np.dtype(_DOC_TYPES[doc_type]), np.dtype(_WEIGHT_TYPES[weight_type])
+    doc_kind, weight_kind = _DOC_DTYPES[doc_type], _WEIGHT_DTYPES[weight_type]
     docs = np.frombuffer(buffer, dtype=doc_kind, count=count, offset=offset)
     weights = np.frombuffer(buffer, dtype=weight_kind, count=count, offset=offset + count * doc_kind.itemsize)
     return docs.astype(np.int64), weights.astype(np.float64)
