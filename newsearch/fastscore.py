@@ -134,14 +134,18 @@ class ScoringCache:
         for key, row in zip(keys, zip(*columns)):
             self._located[key] = list(row)
 
-    def term_postings(self, fieldname: str, text: bytes) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
-        """A term's postings in each segment holding it (global document numbers, weights; deleted
-        documents included), and its document frequency as Whoosh counts it."""
+    def _entries(self, fieldname: str, text: bytes) -> list[int]:
+        """The term's directory entry in each segment (located now if it was not yet)."""
         key = (fieldname, text)
         if key not in self._located:
             self.locate([key])
+        return self._located[key]
+
+    def term_postings(self, fieldname: str, text: bytes) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
+        """A term's postings in each segment holding it (global document numbers, weights; deleted
+        documents included), and its document frequency as Whoosh counts it."""
         parts = []
-        for segment, entry in zip(self.segments, self._located[key]):
+        for segment, entry in zip(self.segments, self._entries(fieldname, text)):
             if entry == _ABSENT:
                 continue
             found = segment.arrays.postings(entry) if entry >= 0 else None  # type: ignore[union-attr]
@@ -155,11 +159,8 @@ class ScoringCache:
         """How many documents hold a term, deleted ones included (Whoosh's doc_frequency), from
         the segments' directories where they have one."""
         encoded = text.encode("utf-8")
-        key = (fieldname, encoded)
-        if key not in self._located:
-            self.locate([key])
         total = 0
-        for segment, entry in zip(self.segments, self._located[key]):
+        for segment, entry in zip(self.segments, self._entries(fieldname, encoded)):
             if entry == _ABSENT:
                 continue
             found = segment.arrays.frequency(entry) if entry >= 0 else None  # type: ignore[union-attr]

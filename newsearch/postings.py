@@ -398,13 +398,14 @@ def _opened(storage: Any, segment: Any, kind: Callable[[Any], Any]) -> Any:
 
 def segment_arrays(reader: Any) -> PostingArrays | None:
     """The posting arrays of a Whoosh segment reader's segment, if it has them."""
-    storage, segment = getattr(reader, "_storage", None), getattr(reader, "_segment", None)
-    return open_posting_arrays(storage, segment) if storage is not None and segment is not None else None
+    return _opened_for(reader, PostingArrays)
 
 
 def term_lookup(reader: Any, fields: Iterable[str] = LOOKUP_FIELDS) -> TermLookup | None:
     """A :class:`TermLookup` of a Whoosh segment reader's segment, if it has posting arrays."""
+    return _opened_for(reader, lambda handle: TermLookup(handle, fields))
+
+
+def _opened_for(reader: Any, kind: Callable[[Any], Any]) -> Any:
     storage, segment = getattr(reader, "_storage", None), getattr(reader, "_segment", None)
-    if storage is None or segment is None:
-        return None
-    return _opened(storage, segment, lambda handle: TermLookup(handle, fields))
+    return _opened(storage, segment, kind) if storage is not None and segment is not None else None
