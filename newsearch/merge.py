@@ -30,6 +30,7 @@ from whoosh.util.numeric import byte_to_length
 from .fastscore import encoded_lengths
 from .postings import PostingArraysWriter, covered_fields
 from .segments import INDEX_NAME, write_term
+from .termsindex import field_writer
 
 __all__ = ["merge_segments", "merge_small", "merge_all", "tiered_merge", "MERGE_FACTOR", "SMALLEST_TIER", "AUTO_MERGE_DOCS"]
 
@@ -181,7 +182,7 @@ def _field_terms(terms: Any, fieldname: str, number: int) -> Iterator[tuple[byte
 def _copy_postings(codec: Any, storage: Any, schema: Any, names: list[str], segments: Sequence[Any], merged: Any,
                    renumbered: list[np.ndarray], lengths: dict[str, array]) -> None:
     readers = [codec.terms_reader(_files_of(storage, s), s) for s in segments]
-    writer = codec.field_writer(storage, merged)
+    writer = field_writer(codec, storage, merged)
     arrays = PostingArraysWriter(storage, merged, covered_fields(schema))
     try:
         for name in names:
