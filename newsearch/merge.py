@@ -29,6 +29,7 @@ from whoosh.util.numeric import byte_to_length
 
 from .fastscore import encoded_lengths
 from .postings import PostingArraysWriter, covered_fields
+from .schema import VOCABULARY_FIELD
 from .segments import INDEX_NAME, write_term
 from .termsindex import field_writer
 
@@ -183,7 +184,7 @@ def _copy_postings(codec: Any, storage: Any, schema: Any, names: list[str], segm
                    renumbered: list[np.ndarray], lengths: dict[str, array]) -> None:
     readers = [codec.terms_reader(_files_of(storage, s), s) for s in segments]
     writer = field_writer(codec, storage, merged)
-    arrays = PostingArraysWriter(storage, merged, covered_fields(schema))
+    arrays = PostingArraysWriter(storage, merged, covered_fields(schema), listed=(VOCABULARY_FIELD,))
     try:
         for name in names:
             field = schema[name]

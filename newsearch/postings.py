@@ -138,8 +138,9 @@ class PostingArraysWriter:
     """Writes a segment's ``.npost`` file: call :meth:`add` for every term (any order), then
     :meth:`close`. Terms of fields not in ``fields`` are left to Whoosh."""
 
-    def __init__(self, storage: Any, segment: Any, fields: Iterable[str]) -> None:
+    def __init__(self, storage: Any, segment: Any, fields: Iterable[str], listed: Iterable[str] = ()) -> None:
         self._file = storage.create_file(segment.make_filename(EXTENSION))
+        self._listed: dict[str, list[bytes]] = {name: [] for name in listed}  # fields whose terms are listed too
         self._file.write(_MAGIC)
         self._at = len(_MAGIC)
         self._fields = sorted(set(fields))
@@ -156,6 +157,9 @@ class PostingArraysWriter:
             weights: Sequence[float] | np.ndarray) -> None:
         """Keep a term's postings (sorted document numbers, their weights) if its field is covered."""
         count = len(docnums)
+        listed = self._listed.get(fieldname)
+        if listed is not None and count:
+            listed.append(term)
         code = self._codes.get(fieldname)
         if code is None or not count:
             return
@@ -204,6 +208,12 @@ class PostingArraysWriter:
             header[name] = (self._at, str(table.dtype), len(table))
             self._file.write(table.tobytes())
             self._at += table.nbytes
+        header["listed"] = {}
+        for name, terms in self._listed.items():
+            data = pickle.dumps(terms, protocol=pickle.HIGHEST_PROTOCOL)
+            header["listed"][name] = (self._at, len(data))
+            self._file.write(data)
+            self._at += len(data)
         self._file.write(pickle.dumps(header, protocol=pickle.HIGHEST_PROTOCOL))
         self._file.write(_TAIL.pack(self._at))
 
@@ -217,6 +227,7 @@ class PostingArrays:
         self._data = _mapped(handle)
         header, self._end = _read_header(lambda offset, size: self._data[offset : offset + size], len(self._data))
         self._ranges: dict[str, tuple[int, int]] = header["fields"]
+        self._listed: dict[str, tuple[int, int]] = header.get("listed", {})  # files before it lack it
         self.fields = frozenset(self._ranges)
         tables = {name: np.frombuffer(self._data, dtype=dtype, count=count, offset=offset)
                   for name, (offset, dtype, count) in ((n, header[n]) for n in _TABLES)}
@@ -241,6 +252,20 @@ class PostingArrays:
             return np.array([lo + at if at < hi - lo and part[at] == hashes[0] else -1], dtype=np.int64)
         where = np.searchsorted(part, hashes).clip(max=hi - lo - 1)
         return np.where(part[where] == hashes, where + lo, -1)
+
+    def terms(self, fieldname: str) -> list[bytes] | None:
+        """Every term of a listed field in this segment, in the order written (term order); None
+        when the file does not list the field's terms (ask Whoosh's lexicon)."""
+        found = self._listed.get(fieldname)
+        if found is None:
+            return None
+        offset, size = found
+        if offset + size > self._end:
+            raise ValueError("posting arrays file has a wrong term list")
+        terms = pickle.loads(self._data[offset : offset + size])
+        if not isinstance(terms, list):
+            raise ValueError("posting arrays file has a wrong term list")
+        return terms
 
     def frequency(self, entry: int) -> int | None:
         """How many documents hold the entry's term (deleted ones included, as Whoosh counts);

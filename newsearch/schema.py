@@ -50,6 +50,9 @@ TEXT_FIELDS = ("title", "content")
 TERM_FIELDS = frozenset(
     [f"{name}{suffix}" for name in TEXT_FIELDS for suffix in ("", "_fold", "_pair")] + ["opening_pair"]
 )
+# The field whose syllables "did you mean" restores accents from (newsearch.suggest): segment
+# writers list its terms in the posting arrays file, so the vocabulary is read without Whoosh's lexicon.
+VOCABULARY_FIELD = "content"
 # Undated articles get this date so that a newest-first sort puts them last; date filters start
 # after it, so they never match a date range.
 UNDATED = datetime(1800, 1, 1)

@@ -175,7 +175,7 @@ class Searcher:
             return None
         try:
             searcher = self._whoosh_searcher()
-            vocabulary = vocabulary_for(searcher, (str(self._index.path), self._local.generation))
+            vocabulary = vocabulary_for(self._scoring_cache(searcher), (str(self._index.path), self._local.generation))
             return suggest_query(searcher, parsed, vocabulary, self._scoring_cache(searcher))
         except WHOOSH_ERRORS as exc:
             raise corrupt_error(self._index.path, exc) from None
@@ -188,7 +188,7 @@ class Searcher:
 
     def _run(self, parsed: ParsedQuery, strict: bool, request: "_Request") -> "_Page":
         searcher = self._whoosh_searcher()
-        whoosh_query = build_query(parsed, strict=strict, ranking=self._ranking, frequent=_frequent_terms(self._scoring_cache(searcher), self._ranking))
+        whoosh_query = _ranked_query(parsed, strict, self._ranking, self._scoring_cache(searcher))
         terms = match_terms(parsed)
         if not request.by_date:
             try:
@@ -222,10 +222,13 @@ class Searcher:
         total = int(np.count_nonzero(np.bincount(codes))) if codes is not None and len(codes) else len(docs)
         window = slice(request.offset, request.offset + request.limit)
         hits = []
+        if codes is not None:  # the page's clusters' members, picked out of every match once
+            on_page = np.isin(codes, clusters[ranked[window]])
+            page_docs, page_codes = docs[on_page], codes[on_page]
         for rank, (docnum, score) in enumerate(zip(ranked[window].tolist(), ranked_scores[window].tolist()), start=request.offset + 1):
             similar: tuple[str, ...] = ()
-            if clusters is not None:
-                members = docs[codes == clusters[docnum]]
+            if codes is not None:
+                members = page_docs[page_codes == clusters[docnum]]
                 similar = _ids(searcher, [d for d in members.tolist() if d != docnum])
             hits.append(_hit(rank, searcher.stored_fields(docnum), score, terms, False, similar))
         facets = count_facets(searcher, docs.tolist(), request.facets) if request.facets else None
@@ -351,6 +354,20 @@ def count_facets(searcher: Any, docnums: list[int], kinds: Sequence[str], top: i
         kind: tuple(sorted(counter.items())) if kind == "month" else tuple(counter.most_common(top))
         for kind, counter in counters.items()
     }
+
+
+def _ranked_query(parsed: ParsedQuery, strict: bool, ranking: Ranking, cache: ScoringCache) -> Any:
+    """The query to score, its most common syllables left out (see ``Ranking.common_ratio``).
+
+    Every term whose frequency the query may ask for is found first in one pass over the
+    segments' directories: a dry run answering "not frequent" asks for all of them (a "frequent"
+    answer only drops terms), where asking one at a time paid each segment's lookup per term."""
+    frequent = _frequent_terms(cache, ranking)
+    if frequent is not None:
+        asked: list[tuple[str, bytes]] = []
+        build_query(parsed, strict=strict, ranking=ranking, frequent=lambda f, t: asked.append((f, t.encode("utf-8"))) or False)
+        cache.locate(asked)
+    return build_query(parsed, strict=strict, ranking=ranking, frequent=frequent)
 
 
 def _frequent_terms(cache: ScoringCache, ranking: Ranking) -> Callable[[str, str], bool] | None:

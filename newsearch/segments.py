@@ -30,7 +30,7 @@ from whoosh.formats import Positions
 from whoosh.system import pack_uint
 
 from .postings import PostingArraysWriter, covered_fields
-from .schema import TERM_FIELDS, build_schema
+from .schema import TERM_FIELDS, VOCABULARY_FIELD, build_schema
 from .termsindex import field_writer
 
 __all__ = ["SegmentBuilder", "term_postings", "write_term", "INDEX_NAME", "TEMP_DIR", "SEGMENT_MEMORY_MB"]
@@ -398,7 +398,7 @@ class SegmentBuilder:
             runs.append(self._postings.sorted_run(self._field_numbers))
         self._postings = _Postings()
         writer = field_writer(self._codec, self._storage, segment)
-        arrays = PostingArraysWriter(self._storage, segment, covered_fields(schema))
+        arrays = PostingArraysWriter(self._storage, segment, covered_fields(schema), listed=(VOCABULARY_FIELD,))
         current_field = None
         try:
             for field_number, term, postings in _merged(runs) if runs else ():

@@ -20,13 +20,14 @@ from .analysis import folded_term, syllable_term
 from .fastscore import ScoringCache
 from .normalize import fold_diacritics, has_diacritics
 from .query import ParsedQuery
+from .schema import VOCABULARY_FIELD
 from .segment import SYLLABLE_PATTERN
 
 __all__ = ["Vocabulary", "suggest_query", "MAX_SUGGEST_SYLLABLES"]
 
 MAX_SUGGEST_SYLLABLES = 8
 CANDIDATES = 4
-FIELD = "content"
+FIELD = VOCABULARY_FIELD
 PAIR_WEIGHT = 3.0
 # The longest Vietnamese syllable has 7 letters ("nghiêng"); names and loanwords run longer. Beyond
 # this, the edit-distance search over the lexicon took seconds ("hàhàhà…") and cannot find a typo.
@@ -42,13 +43,19 @@ class Vocabulary:
     _ranked: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
     @classmethod
-    def from_reader(cls, reader: Any) -> "Vocabulary":
-        grouped: dict[str, set[str]] = {}
-        leaves = [leaf for leaf, _ in reader.leaf_readers()] if hasattr(reader, "leaf_readers") else [reader]
-        for leaf in leaves:
-            for term in leaf.lexicon(FIELD):
-                text = term.decode("utf-8") if isinstance(term, bytes) else term
-                grouped.setdefault(fold_diacritics(text), set()).add(text)
+    def from_segments(cls, scoring: ScoringCache) -> "Vocabulary":
+        """The syllables of every segment: from the term list its posting arrays file keeps
+        (Whoosh's lexicon for a segment written before), merged into one set before any is
+        folded. Walking each segment's lexicon and folding every term took 11 s at 350k articles
+        (36 segments, 1.1 million terms, 60,000 distinct)."""
+        distinct: set[bytes] = set()
+        for segment in scoring.segments:
+            listed = segment.arrays.terms(FIELD) if segment.arrays is not None else None
+            distinct.update(listed if listed is not None else segment.reader.lexicon(FIELD))
+        grouped: dict[str, list[str]] = {}
+        for term in distinct:
+            text = term.decode("utf-8") if isinstance(term, bytes) else term
+            grouped.setdefault(fold_diacritics(text), []).append(text)
         return cls({folded: sorted(texts) for folded, texts in grouped.items()})
 
     def variants(self, folded: str, searcher: Any) -> list[tuple[str, int]]:
@@ -65,12 +72,12 @@ _cache: dict[tuple[str, int], Vocabulary] = {}
 _cache_lock = threading.Lock()
 
 
-def vocabulary_for(searcher: Any, key: tuple[str, int]) -> Vocabulary:
-    """The vocabulary of one index generation, built once."""
+def vocabulary_for(scoring: ScoringCache, key: tuple[str, int]) -> Vocabulary:
+    """The vocabulary of one index generation (``scoring``'s searcher's), built once."""
     with _cache_lock:
         if key not in _cache:
             _cache.clear()
-            _cache[key] = Vocabulary.from_reader(searcher.reader())
+            _cache[key] = Vocabulary.from_segments(scoring)
         return _cache[key]
 
 

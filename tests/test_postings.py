@@ -31,7 +31,7 @@ def test_encode_then_decode_gives_the_postings_back(docs, data):
     assert found_weights.tolist() == np.asarray(weights, dtype=np.float32).astype(np.float64).tolist()
 
 
-def _written(tmp_path, lists, fields=("content",)):
+def _written(tmp_path, lists, fields=("content",), listed=()):
     """Write term lists {(field, term): (docs, weights)} as a segment's arrays file; open it."""
     from whoosh.codec.base import Segment
     from whoosh.filedb.filestore import FileStorage
@@ -42,7 +42,7 @@ def _written(tmp_path, lists, fields=("content",)):
             self.indexname = "MAIN"
 
     storage, segment = FileStorage(str(tmp_path)), _Segment()
-    writer = postings.PostingArraysWriter(storage, segment, fields)
+    writer = postings.PostingArraysWriter(storage, segment, fields, listed)
     for (field, term), (docs, weights) in lists.items():
         writer.add(field, term, docs, weights)
     writer.close()
@@ -206,3 +206,22 @@ def test_a_term_lookup_reads_only_its_fields_and_finds_what_the_arrays_find(tmp_
         assert lookup.docs("id", "nowhere").tolist() == []
     finally:
         lookup.close()
+
+
+def test_a_listed_fields_terms_are_kept_in_order_and_others_are_not(tmp_path):
+    lists = {("content", b"gi\xc3\xa1"): ([1, 4], [1.0, 2.0]), ("content", b"v\xc3\xa0ng"): ([2], [1.0]),
+             ("title", b"gia"): ([3], [1.0])}
+    arrays = _written(tmp_path, lists, fields=("content", "title"), listed=("content",))
+    try:
+        assert arrays.terms("content") == [b"gi\xc3\xa1", b"v\xc3\xa0ng"]
+        assert arrays.terms("title") is None  # not listed: the caller reads Whoosh's lexicon
+    finally:
+        arrays.close()
+
+
+def test_a_file_written_without_term_lists_says_so(tmp_path):
+    arrays = _written(tmp_path, {("content", b"x"): ([1], [1.0])})
+    try:
+        assert arrays.terms("content") is None
+    finally:
+        arrays.close()

@@ -46,3 +46,16 @@ def test_a_run_together_string_is_not_searched_for_typos(sample_index, monkeypat
         assert searcher.search("hà" * 30).suggestion is None
         searcher.search("vag")  # a real typo is still looked for
     assert searched == ["vag"]
+
+
+def test_the_vocabulary_read_from_the_term_lists_is_the_lexicons(sample_index):
+    from newsearch.fastscore import ScoringCache
+    from newsearch.suggest import Vocabulary
+
+    with sample_index.whoosh().searcher() as searcher:
+        cache = ScoringCache(searcher)
+        assert cache.segments and all(s.arrays is not None and s.arrays.terms("content") for s in cache.segments)
+        listed = Vocabulary.from_segments(cache).by_folded
+        cache.close()  # no arrays: each segment's Whoosh lexicon
+        assert Vocabulary.from_segments(cache).by_folded == listed
+        assert "gia" in listed and "giá" in listed["gia"]
