@@ -14,11 +14,11 @@ one binary search in memory, where Whoosh's hashed term file took ≈ 25 µs a p
 from __future__ import annotations
 
 import pickle
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .postings import TermLookup, term_lookup
+from .postings import TermLookup, term_hash, term_lookup
 
 __all__ = ["SessionKeys", "CommittedLookup"]
 
@@ -73,13 +73,38 @@ class CommittedLookup:
 
     def live(self, fieldname: str, text: str) -> Iterator[tuple[Any, int]]:
         """(segment reader, document number) of every live document holding the term."""
-        leaves = self._before
-        if self._session and self._keys.may_hold(fieldname, text):
-            leaves = leaves + self._session
-        for leaf, lookup in leaves:
-            for docnum in _holding(leaf, lookup, fieldname, text):
-                if not leaf.is_deleted(docnum):
-                    yield leaf, docnum
+        return iter(self.live_many(fieldname, [text])[0])
+
+    def live_many(self, fieldname: str, texts: Sequence[str]) -> list[list[tuple[Any, int]]]:
+        """:meth:`live` for several terms (an article's 16 band keys), each segment's directory
+        searched once for all of them: one search per key and segment was most of a bulk load's
+        main process at 350k articles, where a syndicated story's keys are found in every segment."""
+        found: list[list[tuple[Any, int]]] = [[] for _ in texts]
+        if not texts:
+            return found
+        hashes = np.array([term_hash(fieldname, t.encode("utf-8")) for t in texts], dtype=np.uint64)
+        everyone = list(range(len(texts)))
+        for leaf, lookup in self._before:
+            _probe(leaf, lookup, fieldname, texts, hashes, everyone, found)
+        maybe = [n for n, t in enumerate(texts) if self._keys.may_hold(fieldname, t)] if self._session else []
+        if maybe:
+            for leaf, lookup in self._session:
+                _probe(leaf, lookup, fieldname, texts, hashes[maybe], maybe, found)
+        return found
+
+
+def _probe(leaf: Any, lookup: TermLookup | None, fieldname: str, texts: Sequence[str], hashes: np.ndarray,
+           positions: list[int], found: list[list[tuple[Any, int]]]) -> None:
+    """Add the segment's live documents holding the terms at ``positions`` of ``texts`` (their
+    ``hashes``) to ``found``."""
+    if lookup is not None and lookup.covers(fieldname):
+        held = lookup.docs_of_hashes(fieldname, hashes)
+        pending = [(positions[n], docs) for n, docs in held.items()]
+    else:
+        pending = [(position, None) for position in positions]
+    for position, docs in pending:
+        numbers = docs.tolist() if docs is not None else _whoosh_holding(leaf, fieldname, texts[position])
+        found[position].extend((leaf, docnum) for docnum in numbers if not leaf.is_deleted(docnum))
 
 
 def _lookup_of(leaf: Any) -> TermLookup | None:
@@ -91,9 +116,6 @@ def _lookup_of(leaf: Any) -> TermLookup | None:
         return None
 
 
-def _holding(leaf: Any, lookup: TermLookup | None, fieldname: str, text: str) -> Iterable[int]:
-    """A segment's documents holding a term, deleted ones included."""
-    found = lookup.docs(fieldname, text) if lookup is not None else None
-    if found is not None:
-        return found.tolist()
+def _whoosh_holding(leaf: Any, fieldname: str, text: str) -> Iterable[int]:
+    """A segment's documents holding a term, deleted ones included, through Whoosh."""
     return leaf.postings(fieldname, text).all_ids() if (fieldname, text) in leaf else ()

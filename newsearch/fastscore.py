@@ -74,6 +74,7 @@ class ScoringCache:
         self.size = searcher.doc_count_all()  # global document numbers run from 0 to size - 1
         self._lengths: dict[str, np.ndarray] = {}
         self._averages: dict[str, float] = {}
+        self._norms: dict[tuple[str, float, float], np.ndarray] = {}
         self._alive: np.ndarray | None = None
         self._clusters: np.ndarray | None = None
         self._located: dict[tuple[str, bytes], list[int]] = {}
@@ -92,6 +93,16 @@ class ScoringCache:
         if found is None:
             parts = [_field_lengths(segment.reader, fieldname) for segment in self.segments]
             found = self._lengths[fieldname] = np.concatenate(parts) if parts else _EMPTY_SCORES
+        return found
+
+    def length_norms(self, fieldname: str, b: float, k1: float) -> np.ndarray:
+        """BM25's length part of every document's score in a field, ``k1 · (1 − b + b · length /
+        average)``, computed once per searcher instead of for each term's postings (the same
+        operations per document: the same scores to the last bit)."""
+        key = (fieldname, b, k1)
+        found = self._norms.get(key)
+        if found is None:
+            found = self._norms[key] = k1 * ((1 - b) + b * self.lengths(fieldname) / self.average_length(fieldname))
         return found
 
     def average_length(self, fieldname: str) -> float:
@@ -141,19 +152,34 @@ class ScoringCache:
             self.locate([key])
         return self._located[key]
 
-    def term_postings(self, fieldname: str, text: bytes) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
-        """A term's postings in each segment holding it (global document numbers, weights; deleted
-        documents included), and its document frequency as Whoosh counts it."""
-        parts = []
+    def term_postings(self, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """A term's postings over every segment: global document numbers (int64, sorted) and
+        weights (float64), deleted documents included; their count is the term's document
+        frequency as Whoosh counts it.
+
+        Each segment's list is taken as stored and all are joined and converted in one step: at
+        350k articles (36 segments) a title query reads ≈ 1,800 lists, and converting and
+        shifting each on its own was a quarter of the query's time."""
+        docs, weights, offsets, counts = [], [], [], []
         for segment, entry in zip(self.segments, self._entries(fieldname, text)):
             if entry == _ABSENT:
                 continue
-            found = segment.arrays.postings(entry) if entry >= 0 else None  # type: ignore[union-attr]
+            found = segment.arrays.stored_postings(entry) if entry >= 0 else None  # type: ignore[union-attr]
             if found is None:
                 found = self.postings.find(segment, fieldname, text)
             if found is not None and len(found[0]):
-                parts.append((found[0] + segment.offset, found[1]))  # a new array: cached ones stay as they are
-        return parts, sum(len(docs) for docs, _ in parts)
+                docs.append(found[0])
+                weights.append(found[1])
+                offsets.append(segment.offset)
+                counts.append(len(found[0]))
+        if not docs:
+            return _EMPTY_DOCS, _EMPTY_SCORES
+        if len(docs) == 1:
+            return docs[0].astype(np.int64) + offsets[0], weights[0].astype(np.float64)
+        joined = np.concatenate(docs, dtype=np.int64)
+        if offsets[-1]:  # every segment but the first starts past document 0
+            joined += np.repeat(np.array(offsets, dtype=np.int64), counts)
+        return joined, np.concatenate(weights, dtype=np.float64)
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
         """How many documents hold a term, deleted ones included (Whoosh's doc_frequency), from
@@ -170,8 +196,7 @@ class ScoringCache:
     def term_docs(self, fieldname: str, text: str) -> np.ndarray:
         """Sorted global numbers of the documents holding a term (deleted ones included: this is
         for statistics such as "did you mean"'s pair counts)."""
-        parts, _ = self.term_postings(fieldname, text.encode("utf-8"))
-        return np.concatenate([docs for docs, _ in parts]) if parts else _EMPTY_DOCS
+        return self.term_postings(fieldname, text.encode("utf-8"))[0]
 
     def clusters(self) -> np.ndarray:
         """A code per global document number; documents of one near-duplicate cluster share it."""
@@ -292,22 +317,19 @@ def _term(node: wq.Term, cache: ScoringCache, weighting: BM25F) -> Matches:
         text = fieldobj.to_bytes(node.text)
     except ValueError:
         return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
-    parts, frequency = cache.term_postings(node.fieldname, text)  # deleted documents counted, as Whoosh counts them
-    if not parts:
+    docs, weights = cache.term_postings(node.fieldname, text)
+    frequency = len(docs)  # deleted documents counted, as Whoosh counts them
+    if not frequency:
         return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
-    docs = parts[0][0] if len(parts) == 1 else np.concatenate([d for d, _ in parts])
-    weights = parts[0][1] if len(parts) == 1 else np.concatenate([w for _, w in parts])
     alive = cache.alive()
     if alive is not None:
         keep = alive[docs]
         docs, weights = docs[keep], weights[keep]
     if fieldobj.scorable:
         idf = _idf(frequency, cache.size)
-        avg = cache.average_length(node.fieldname)
         b = weighting._field_B.get(node.fieldname, weighting.B)  # noqa: SLF001
         k1 = weighting.K1
-        lengths = cache.lengths(node.fieldname)[docs]
-        scores = idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / avg)))
+        scores = idf * ((weights * (k1 + 1)) / (weights + cache.length_norms(node.fieldname, b, k1)[docs]))
     else:
         scores = weights
     if node.boost != 1.0:

@@ -30,7 +30,7 @@ from .errors import (
     NewsearchError,
     SchemaVersionError,
 )
-from .duplicates import ClusterAssigner
+from .duplicates import ClusterAssigner, band_keys
 from .models import Article, IndexReport, IndexStats
 from .schema import SCHEMA_VERSION, article_of, build_schema, duplicate_signature
 
@@ -278,9 +278,11 @@ class IndexWriter(CommitOnExit):
         # A committed near-duplicate shares most of the 16 band keys: read its stored fields once,
         # not once per key (a story syndicated ten times cost 16 × 9 reads an article).
         read: dict[tuple[int, int], tuple[str, str, bytes]] = {}
+        keys = band_keys(sig) if sig else []
+        holding = dict(zip(keys, self._lookup.live_many("dup_bands", keys)))  # every key at once
 
         def committed_with_band(key: str) -> Iterator[tuple[str, str, bytes]]:
-            for leaf, docnum in self._lookup.live("dup_bands", key):
+            for leaf, docnum in holding[key] if key in holding else self._lookup.live("dup_bands", key):
                 found = read.get((id(leaf), docnum))
                 if found is None:
                     stored = leaf.stored_fields(docnum)

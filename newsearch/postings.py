@@ -31,6 +31,7 @@ weights), so scores are the same either way; a segment without one is read throu
 from __future__ import annotations
 
 import mmap
+import os
 import pickle
 import struct
 from array import array
@@ -106,10 +107,8 @@ def encode(docnums: Sequence[int] | np.ndarray, weights: Sequence[float] | np.nd
 def decode(data: Any, entry: Entry, offset: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(document numbers as int64, weights as float64) from :func:`encode`'s bytes."""
     _, count, first, gap_type, weight_type = entry
-    gap_kind, weight_kind = _DOC_DTYPES[gap_type], _WEIGHT_DTYPES[weight_type]
-    gaps = np.frombuffer(data, dtype=gap_kind, count=count, offset=offset)
-    weights = np.frombuffer(data, dtype=weight_kind, count=count, offset=offset + count * gap_kind.itemsize)
-    return np.cumsum(gaps, dtype=np.int64) + first, weights.astype(np.float64)
+    docs, weights = _stored_list(data, offset, gap_type * 16 + weight_type, count, first)
+    return docs, weights.astype(np.float64)
 
 
 def _size(count: int, gap_type: int, weight_type: int) -> int:
@@ -275,13 +274,19 @@ class PostingArrays:
     def postings(self, entry: int) -> tuple[np.ndarray, np.ndarray] | None:
         """(document numbers as int64, weights as float64) of an entry's term; None when the
         entry is ambiguous (its hash is shared) and the term must be read from Whoosh."""
+        found = self.stored_postings(entry)
+        return None if found is None else (found[0].astype(np.int64), found[1].astype(np.float64))
+
+    def stored_postings(self, entry: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """:meth:`postings` in the types they are stored in (a short list's numbers and weights
+        are read-only views of the file): a caller joining many lists converts them all at once."""
         kind = int(self._kinds[entry])
         if kind == AMBIGUOUS:
             return None
         count, start = int(self._counts[entry]), int(self._starts[entry])
         if start + _list_size(kind, count) > self._end:
             raise ValueError("posting arrays file has a wrong entry")
-        return _parse_list(self._data, start, kind, count, int(self._firsts[entry]))
+        return _stored_list(self._data, start, kind, count, int(self._firsts[entry]))
 
     def close(self) -> None:
         self._hashes = self._starts = self._counts = self._firsts = self._kinds = None  # type: ignore[assignment]
@@ -294,6 +299,7 @@ class PostingArrays:
 
 
 _TABLES = ("hashes", "starts", "counts", "firsts", "kinds")
+_NO_DOCS = np.empty(0, dtype=np.int64)
 
 
 def _read_header(read: Callable[[int, int], bytes], length: int) -> tuple[dict[str, Any], int]:
@@ -328,14 +334,23 @@ def _list_size(kind: int, count: int) -> int:
 
 def _parse_list(buffer: Any, offset: int, kind: int, count: int, first: int) -> tuple[np.ndarray, np.ndarray]:
     """(document numbers as int64, weights as float64) of the list at ``offset``."""
+    docs, weights = _stored_list(buffer, offset, kind, count, first)
+    return docs.astype(np.int64), weights.astype(np.float64)
+
+
+def _stored_list(buffer: Any, offset: int, kind: int, count: int, first: int) -> tuple[np.ndarray, np.ndarray]:
+    """The list at ``offset``: document numbers (int64 for a long list, decoded from its gaps;
+    a short list's as stored) and weights as stored."""
     if kind < _SHORT:
         gap_type, weight_type = divmod(kind, 16)
-        return decode(buffer, (offset, count, first, gap_type, weight_type), offset=offset)
+        gap_kind, weight_kind = _DOC_DTYPES[gap_type], _WEIGHT_DTYPES[weight_type]
+        gaps = np.frombuffer(buffer, dtype=gap_kind, count=count, offset=offset)
+        weights = np.frombuffer(buffer, dtype=weight_kind, count=count, offset=offset + count * gap_kind.itemsize)
+        return np.cumsum(gaps, dtype=np.int64) + first, weights
     doc_type, weight_type = divmod(kind - _SHORT, 16)
     doc_kind, weight_kind = _DOC_DTYPES[doc_type], _WEIGHT_DTYPES[weight_type]
     docs = np.frombuffer(buffer, dtype=doc_kind, count=count, offset=offset)
-    weights = np.frombuffer(buffer, dtype=weight_kind, count=count, offset=offset + count * doc_kind.itemsize)
-    return docs.astype(np.int64), weights.astype(np.float64)
+    return docs, np.frombuffer(buffer, dtype=weight_kind, count=count, offset=offset + count * doc_kind.itemsize)
 
 
 class TermLookup:
@@ -347,6 +362,7 @@ class TermLookup:
 
     def __init__(self, handle: Any, fields: Iterable[str]) -> None:
         self._handle = handle
+        self._fd = _descriptor(handle)
         header, self._end = _read_header(self._read, handle.seek(0, 2))
         self._tables = {name: (header[name][0], np.dtype(header[name][1])) for name in _TABLES}
         hashes_at = self._tables["hashes"][0]
@@ -356,18 +372,29 @@ class TermLookup:
                 lo, hi = header["fields"][fieldname]
                 self._hashes[fieldname] = (lo, np.frombuffer(self._read(hashes_at + 8 * lo, 8 * (hi - lo)), dtype=np.uint64))
 
+    def covers(self, fieldname: str) -> bool:
+        """Whether this lookup holds the field's directory (else ask Whoosh)."""
+        return fieldname in self._hashes
+
     def docs(self, fieldname: str, text: str) -> np.ndarray | None:
         """The segment's documents holding the term (deleted ones included; empty if none), or
         None when the file cannot say (a field it does not cover, an ambiguous hash): ask Whoosh."""
-        found = self._hashes.get(fieldname)
-        if found is None:
+        if fieldname not in self._hashes:
             return None
-        lo, hashes = found
-        wanted = term_hash(fieldname, text.encode("utf-8"))
-        at = int(np.searchsorted(hashes, np.uint64(wanted)))
-        if at == len(hashes) or int(hashes[at]) != wanted:
-            return np.empty(0, dtype=np.int64)
-        entry = lo + at
+        return self.docs_of_hashes(fieldname, np.array([term_hash(fieldname, text.encode("utf-8"))], dtype=np.uint64)).get(0, _NO_DOCS)
+
+    def docs_of_hashes(self, fieldname: str, wanted: np.ndarray) -> dict[int, np.ndarray | None]:
+        """:meth:`docs` for many terms at once, by :func:`term_hash` (one binary search for all):
+        {position in ``wanted``: documents, or None if the file cannot say} for the terms the
+        segment holds; {} for none. Raises KeyError for a field it does not cover."""
+        lo, hashes = self._hashes[fieldname]
+        if not len(hashes):
+            return {}
+        where = np.searchsorted(hashes, wanted).clip(max=len(hashes) - 1)
+        held = np.flatnonzero(hashes[where] == wanted)
+        return {position: self._entry_docs(lo + at) for position, at in zip(held.tolist(), where[held].tolist())}
+
+    def _entry_docs(self, entry: int) -> np.ndarray | None:
         kind = self._value("kinds", entry)
         if kind == AMBIGUOUS:
             return None
@@ -383,14 +410,25 @@ class TermLookup:
         return int(np.frombuffer(self._read(offset + entry * dtype.itemsize, dtype.itemsize), dtype=dtype)[0])
 
     def _read(self, offset: int, size: int) -> bytes:
-        self._handle.seek(offset)
-        data = self._handle.read(size)
+        if self._fd is not None:  # no seek, and no buffer refilled for a few bytes
+            data = os.pread(self._fd, size, offset)
+        else:
+            self._handle.seek(offset)
+            data = self._handle.read(size)
         if len(data) != size:
             raise ValueError("posting arrays file is truncated")
         return data
 
     def close(self) -> None:
         self._handle.close()
+
+
+def _descriptor(handle: Any) -> int | None:
+    """The OS file descriptor under a Whoosh file, if it is a real file."""
+    try:
+        return getattr(handle, "file", handle).fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 def _mapped(handle: Any) -> Any:

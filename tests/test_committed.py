@@ -46,6 +46,7 @@ def test_lookup_reads_session_segments_only_for_keys_they_may_hold(tmp_path):
         lookup = CommittedLookup(reader, segments, keys)
         assert [leaf.stored_fields(d)["id"] for leaf, d in lookup.live("id", "a1")] == ["a1"]
         assert list(lookup.live("id", "b2")) == []  # there, but the keys say the session never wrote it
+        assert [[leaf.stored_fields(d)["id"] for leaf, d in hits] for hits in lookup.live_many("id", ["b2", "a1", "c3"])] == [[], ["a1"], []]
         assert [leaf.stored_fields(d)["id"] for leaf, d in CommittedLookup(reader, set(), keys).live("id", "b2")] == ["b2"]
         reader.close()
 
@@ -64,12 +65,22 @@ def test_lookups_through_posting_arrays_equal_lookups_through_whoosh(tmp_path, m
         def found(lookup):
             return [sorted(leaf.stored_fields(d)["id"] for leaf, d in lookup.live(f, t)) for f, t in probes]
 
+        def found_together(lookup):  # live_many, a field's terms at once, in the same order as live()
+            by_term = {}
+            for field in ("id", "dup_bands"):
+                texts = [t for f, t in probes if f == field]
+                by_term.update({(field, t): [leaf.stored_fields(d)["id"] for leaf, d in hits]
+                                for t, hits in zip(texts, lookup.live_many(field, texts))})
+            return [sorted(by_term[probe]) for probe in probes]
+
         with_arrays = CommittedLookup(reader, set(), SessionKeys())
         assert len(with_arrays._opened) == len(reader.leaf_readers())  # noqa: SLF001 - every segment has arrays
         expected = found(with_arrays)
+        assert found_together(with_arrays) == expected
         with_arrays.close()
         monkeypatch.setattr("newsearch.committed.term_lookup", lambda leaf: None)
         assert found(CommittedLookup(reader, set(), SessionKeys())) == expected
+        assert found_together(CommittedLookup(reader, set(), SessionKeys())) == expected
         assert expected[3] == [] and expected[60] == [] and sum(map(len, expected)) > 300
         reader.close()
 
