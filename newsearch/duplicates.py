@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import zlib
 from functools import lru_cache
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from .analysis import folded_term
 from .segment import SYLLABLE_PATTERN
@@ -97,16 +97,18 @@ class ClusterAssigner:
     def __init__(self) -> None:
         self._session_bands: dict[str, list[Candidate]] = {}
 
-    def assign(self, article_id: str, sig: Signature | None, committed: Callable[[str], Iterable[Candidate]]) -> str:
-        """The article's cluster; ``committed(key)`` gives the committed articles with that band key."""
+    def assign(self, article_id: str, sig: Signature | None,
+               committed: Callable[[list[str]], Sequence[Iterable[Candidate]]]) -> str:
+        """The article's cluster; ``committed(keys)`` gives, for each band key, the committed
+        articles with it (all keys at once: a writer looks them up together)."""
         if not sig:
             return article_id
         keys = band_keys(sig)
         candidates: dict[str, tuple[str, bytes]] = {}
-        for key in keys:
+        for key, committed_with_key in zip(keys, committed(keys)):
             for other_id, cluster, other_sig in self._session_bands.get(key, ()):
                 candidates[other_id] = (cluster, other_sig)
-            for other_id, cluster, other_sig in committed(key):
+            for other_id, cluster, other_sig in committed_with_key:
                 candidates.setdefault(other_id, (cluster, other_sig))
         candidates.pop(article_id, None)  # an article replacing itself is not its own duplicate
         cluster = best_match(sig, ((c, s) for c, s in candidates.values() if s)) or article_id

@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import orjson
 from whoosh import index as whoosh_index
@@ -30,7 +30,7 @@ from .errors import (
     NewsearchError,
     SchemaVersionError,
 )
-from .duplicates import ClusterAssigner, band_keys
+from .duplicates import ClusterAssigner
 from .models import Article, IndexReport, IndexStats
 from .schema import SCHEMA_VERSION, article_of, build_schema, duplicate_signature
 
@@ -278,18 +278,18 @@ class IndexWriter(CommitOnExit):
         # A committed near-duplicate shares most of the 16 band keys: read its stored fields once,
         # not once per key (a story syndicated ten times cost 16 × 9 reads an article).
         read: dict[tuple[int, int], tuple[str, str, bytes]] = {}
-        keys = band_keys(sig) if sig else []
-        holding = dict(zip(keys, self._lookup.live_many("dup_bands", keys)))  # every key at once
 
-        def committed_with_band(key: str) -> Iterator[tuple[str, str, bytes]]:
-            for leaf, docnum in holding[key] if key in holding else self._lookup.live("dup_bands", key):
-                found = read.get((id(leaf), docnum))
-                if found is None:
-                    stored = leaf.stored_fields(docnum)
-                    found = read[(id(leaf), docnum)] = (stored["id"], stored.get("cluster") or stored["id"], stored.get("dup_sig") or b"")
-                yield found
+        def candidate(leaf: Any, docnum: int) -> tuple[str, str, bytes]:
+            found = read.get((id(leaf), docnum))
+            if found is None:
+                stored = leaf.stored_fields(docnum)
+                found = read[(id(leaf), docnum)] = (stored["id"], stored.get("cluster") or stored["id"], stored.get("dup_sig") or b"")
+            return found
 
-        return self._clusters.assign(article_id, sig, committed_with_band)
+        def committed_with_bands(keys: list[str]) -> list[list[tuple[str, str, bytes]]]:
+            return [[candidate(leaf, docnum) for leaf, docnum in hits] for hits in self._lookup.live_many("dup_bands", keys)]
+
+        return self._clusters.assign(article_id, sig, committed_with_bands)
 
     def add_many(
         self,

@@ -332,12 +332,6 @@ def _list_size(kind: int, count: int) -> int:
     return _size(count, doc_type, weight_type)
 
 
-def _parse_list(buffer: Any, offset: int, kind: int, count: int, first: int) -> tuple[np.ndarray, np.ndarray]:
-    """(document numbers as int64, weights as float64) of the list at ``offset``."""
-    docs, weights = _stored_list(buffer, offset, kind, count, first)
-    return docs.astype(np.int64), weights.astype(np.float64)
-
-
 def _stored_list(buffer: Any, offset: int, kind: int, count: int, first: int) -> tuple[np.ndarray, np.ndarray]:
     """The list at ``offset``: document numbers (int64 for a long list, decoded from its gaps;
     a short list's as stored) and weights as stored."""
@@ -403,7 +397,7 @@ class TermLookup:
         if start + size > self._end:
             raise ValueError("posting arrays file has a wrong entry")
         first = self._value("firsts", entry) if kind < _SHORT else 0
-        return _parse_list(self._read(start, size), 0, kind, count, first)[0]
+        return _stored_list(self._read(start, size), 0, kind, count, first)[0].astype(np.int64)
 
     def _value(self, table: str, entry: int) -> int:
         offset, dtype = self._tables[table]

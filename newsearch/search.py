@@ -175,8 +175,9 @@ class Searcher:
             return None
         try:
             searcher = self._whoosh_searcher()
-            vocabulary = vocabulary_for(self._scoring_cache(searcher), (str(self._index.path), self._local.generation))
-            return suggest_query(searcher, parsed, vocabulary, self._scoring_cache(searcher))
+            scoring = self._scoring_cache(searcher)
+            vocabulary = vocabulary_for(scoring, (str(self._index.path), self._local.generation))
+            return suggest_query(searcher, parsed, vocabulary, scoring)
         except WHOOSH_ERRORS as exc:
             raise corrupt_error(self._index.path, exc) from None
 

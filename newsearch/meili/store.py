@@ -231,7 +231,7 @@ class MeiliWriter(CommitOnExit):
                 else:
                     self.report.added += 1
                 self._seen.add(article.id)
-                prepared.append((article, sig, self._clusters.assign(article.id, sig, lambda k: candidates.get(k, ()))))
+                prepared.append((article, sig, self._clusters.assign(article.id, sig, lambda keys: [candidates.get(k, ()) for k in keys])))
             yield prepared
 
     def _committed_ids(self, ids: list[str]) -> set[str]:
