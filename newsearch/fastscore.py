@@ -27,7 +27,7 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from .postings import PostingArrays, segment_arrays, term_hash
+from .postings import ASK_WHOOSH, PostingArrays, segment_arrays, term_hash
 from .ranking import WideOr
 
 __all__ = ["Unsupported", "ScoringCache", "score_query", "Matches", "encoded_lengths"]
@@ -39,7 +39,6 @@ _EMPTY_SCORES = np.empty(0, dtype=np.float64)
 
 _COMBINATIONS = (wq.Or, wq.And, WideOr)
 _DENSE_FROM = 16  # a union of more than 1/16 of the index's documents is summed in a dense array
-_ABSENT, _ASK_WHOOSH = -1, -2  # a located term's entry in a segment: not there / no arrays to say
 _LOCATED_MEMO = 50_000  # terms whose directory entries are remembered, per searcher
 
 
@@ -72,6 +71,7 @@ class ScoringCache:
         subs = searcher.subsearchers or [(searcher, 0)]
         self.segments = [_segment(sub, offset) for sub, offset in subs]
         self.size = searcher.doc_count_all()  # global document numbers run from 0 to size - 1
+        self._starts = np.array([s.offset for s in self.segments] + [self.size], dtype=np.int64)
         self._lengths: dict[str, np.ndarray] = {}
         self._averages: dict[str, float] = {}
         self._norms: dict[tuple[str, float, float], np.ndarray] = {}
@@ -121,8 +121,9 @@ class ScoringCache:
         return self._alive
 
     def locate(self, keys: list[tuple[str, bytes]]) -> None:
-        """Look terms up in every segment's directory at once (one binary search per segment for
-        all of a query's terms); :meth:`term_postings` and :meth:`doc_frequency` then read them."""
+        """Look terms up in every segment's directory at once (one binary search per segment and
+        field for all of a query's terms, and where each list is read in the same pass);
+        :meth:`term_postings` and :meth:`frequency` then read them."""
         keys = [k for k in dict.fromkeys(keys) if k not in self._located]
         if not keys:
             return
@@ -134,63 +135,90 @@ class ScoringCache:
         hashes = {f: np.array([term_hash(f, keys[p][1]) for p in ps], dtype=np.uint64) for f, ps in by_field.items()}
         columns = []
         for segment in self.segments:
-            column = [_ASK_WHOOSH] * len(keys)
+            column: list[Any] = [ASK_WHOOSH] * len(keys)
             if segment.arrays is not None:
                 for fieldname, positions in by_field.items():
                     entries = segment.arrays.locate(fieldname, hashes[fieldname])
                     if entries is not None:
-                        for position, entry in zip(positions, entries.tolist()):
-                            column[position] = entry
+                        for position, described in zip(positions, segment.arrays.describe(entries)):
+                            column[position] = described
             columns.append(column)
         for key, row in zip(keys, zip(*columns)):
             self._located[key] = list(row)
 
-    def _entries(self, fieldname: str, text: bytes) -> list[int]:
-        """The term's directory entry in each segment (located now if it was not yet)."""
+    def _entries(self, fieldname: str, text: bytes) -> list[Any]:
+        """Where the term's list is in each segment: None if it is not there, ASK_WHOOSH if the
+        segment's arrays cannot say (located now if it was not yet)."""
         key = (fieldname, text)
         if key not in self._located:
             self.locate([key])
         return self._located[key]
+
+    def _segment_lists(self, fieldname: str, text: bytes) -> Iterator[tuple[int, _Segment, np.ndarray, np.ndarray]]:
+        """(segment number, segment, global document numbers, weights as stored) of the term's
+        list in each segment that holds it."""
+        for number, (segment, described) in enumerate(zip(self.segments, self._entries(fieldname, text))):
+            if described is None:
+                continue
+            if described is not ASK_WHOOSH:
+                docs, weights = segment.arrays.read(described, segment.offset)  # type: ignore[union-attr]
+            else:
+                found = self.postings.find(segment, fieldname, text)
+                if found is None:
+                    continue
+                docs, weights = found[0] + segment.offset, found[1]
+            if len(docs):
+                yield number, segment, docs, weights
 
     def term_postings(self, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
         """A term's postings over every segment: global document numbers (int64, sorted) and
         weights (float64), deleted documents included; their count is the term's document
         frequency as Whoosh counts it.
 
-        Each segment's list is taken as stored and all are joined and converted in one step: at
-        350k articles (36 segments) a title query reads ≈ 1,800 lists, and converting and
-        shifting each on its own was a quarter of the query's time."""
-        docs, weights, offsets, counts = [], [], [], []
-        for segment, entry in zip(self.segments, self._entries(fieldname, text)):
-            if entry == _ABSENT:
-                continue
-            found = segment.arrays.stored_postings(entry) if entry >= 0 else None  # type: ignore[union-attr]
-            if found is None:
-                found = self.postings.find(segment, fieldname, text)
-            if found is not None and len(found[0]):
-                docs.append(found[0])
-                weights.append(found[1])
-                offsets.append(segment.offset)
-                counts.append(len(found[0]))
+        Each segment's list is taken as stored and the weights of all are converted in one step:
+        at 350k articles (36 segments) a title query reads ≈ 1,800 lists."""
+        docs, weights = [], []
+        for _, _, segment_docs, segment_weights in self._segment_lists(fieldname, text):
+            docs.append(segment_docs)
+            weights.append(segment_weights)
         if not docs:
             return _EMPTY_DOCS, _EMPTY_SCORES
         if len(docs) == 1:
-            return docs[0].astype(np.int64) + offsets[0], weights[0].astype(np.float64)
-        joined = np.concatenate(docs, dtype=np.int64)
-        if offsets[-1]:  # every segment but the first starts past document 0
-            joined += np.repeat(np.array(offsets, dtype=np.int64), counts)
-        return joined, np.concatenate(weights, dtype=np.float64)
+            return docs[0], weights[0].astype(np.float64)
+        return np.concatenate(docs), np.concatenate(weights, dtype=np.float64)
+
+    def term_postings_within(self, fieldname: str, text: bytes, within: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        """:meth:`term_postings` of only the documents in ``within`` (sorted global numbers), and
+        the term's whole document frequency: each segment's list is looked into for that segment's
+        share of ``within``, and only the weights found are converted."""
+        docs, weights = [], []
+        frequency = 0
+        bounds = np.searchsorted(within, self._starts).tolist()
+        for number, _, segment_docs, segment_weights in self._segment_lists(fieldname, text):
+            frequency += len(segment_docs)
+            lo, hi = bounds[number], bounds[number + 1]
+            if lo == hi:
+                continue
+            at = _positions_of(segment_docs, within[lo:hi])
+            if len(at):
+                docs.append(segment_docs[at])
+                weights.append(segment_weights[at])
+        if not docs:
+            return _EMPTY_DOCS, _EMPTY_SCORES, frequency
+        return np.concatenate(docs), np.concatenate(weights, dtype=np.float64), frequency
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
         """How many documents hold a term, deleted ones included (Whoosh's doc_frequency), from
         the segments' directories where they have one."""
-        encoded = text.encode("utf-8")
+        return self.frequency(fieldname, text.encode("utf-8"))
+
+    def frequency(self, fieldname: str, encoded: bytes) -> int:
+        """:meth:`doc_frequency` of a term given as its bytes in the index."""
         total = 0
-        for segment, entry in zip(self.segments, self._entries(fieldname, encoded)):
-            if entry == _ABSENT:
+        for segment, described in zip(self.segments, self._entries(fieldname, encoded)):
+            if described is None:
                 continue
-            found = segment.arrays.frequency(entry) if entry >= 0 else None  # type: ignore[union-attr]
-            total += found if found is not None else segment.reader.doc_frequency(fieldname, encoded)
+            total += described[1] if described is not ASK_WHOOSH else segment.reader.doc_frequency(fieldname, encoded)
         return total
 
     def term_docs(self, fieldname: str, text: str) -> np.ndarray:
@@ -304,7 +332,7 @@ class _PostingsCache:
         return found
 
 
-def _term(node: wq.Term, cache: ScoringCache, weighting: BM25F) -> Matches:
+def _term(node: wq.Term, cache: ScoringCache, weighting: BM25F, within: np.ndarray | None = None) -> Matches:
     """A term over every segment at once: its postings are gathered from each segment (global
     document numbers), then filtered and scored in one pass over index-wide arrays. The query tree
     is evaluated once, not once per segment, and a term's fixed costs are paid once: a bulk load
@@ -317,23 +345,33 @@ def _term(node: wq.Term, cache: ScoringCache, weighting: BM25F) -> Matches:
         text = fieldobj.to_bytes(node.text)
     except ValueError:
         return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
-    docs, weights = cache.term_postings(node.fieldname, text)
-    frequency = len(docs)  # deleted documents counted, as Whoosh counts them
-    if not frequency:
+    if within is None:
+        docs, weights = cache.term_postings(node.fieldname, text)
+        frequency = len(docs)  # deleted documents counted, as Whoosh counts them
+    else:
+        docs, weights, frequency = cache.term_postings_within(node.fieldname, text, within)
+    return _scored(node, node.boost, docs, weights, frequency, cache, weighting)
+
+
+def _scored(node: wq.Term, factor: float, docs: np.ndarray, weights: np.ndarray, frequency: int,
+            cache: ScoringCache, weighting: BM25F) -> Matches:
+    """A term's live documents and their BM25F scores times ``factor`` (its boost, and in a
+    flattened Or the boosts above it)."""
+    if not len(docs):
         return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
     alive = cache.alive()
     if alive is not None:
         keep = alive[docs]
         docs, weights = docs[keep], weights[keep]
-    if fieldobj.scorable:
+    if cache.searcher.schema[node.fieldname].scorable:
         idf = _idf(frequency, cache.size)
         b = weighting._field_B.get(node.fieldname, weighting.B)  # noqa: SLF001
         k1 = weighting.K1
         scores = idf * ((weights * (k1 + 1)) / (weights + cache.length_norms(node.fieldname, b, k1)[docs]))
     else:
         scores = weights
-    if node.boost != 1.0:
-        scores = scores * node.boost
+    if factor != 1.0:
+        scores = scores * factor
     return Matches(docs, scores)
 
 
@@ -390,23 +428,51 @@ def _intersection(parts: list[Matches]) -> Matches:
     return Matches(docs, scores)
 
 
-def _evaluate(node: Any, cache: ScoringCache, weighting: BM25F) -> Matches:
+def _positions_of(docs: np.ndarray, within: np.ndarray) -> np.ndarray:
+    """Positions in ``docs`` (sorted) of the documents also in ``within`` (sorted): the shorter
+    array is looked up in the longer one."""
+    if not len(docs) or not len(within):
+        return _EMPTY_DOCS
+    if len(within) < len(docs):
+        where = np.searchsorted(docs, within).clip(max=len(docs) - 1)
+        return where[docs[where] == within]
+    where = np.searchsorted(within, docs).clip(max=len(within) - 1)
+    return np.flatnonzero(within[where] == docs)
+
+
+def _restricted(matches: Matches, within: np.ndarray | None) -> Matches:
+    if within is None:
+        return matches
+    at = _positions_of(matches.docs, within)
+    return Matches(matches.docs[at], matches.scores[at])
+
+
+def _evaluate(node: Any, cache: ScoringCache, weighting: BM25F, within: np.ndarray | None = None) -> Matches:
+    """The documents matching ``node`` (only those in ``within`` when given: an And's later parts
+    and an AndMaybe's extra are read only for the documents still in the running) and their scores:
+    the same sums in the same order either way, so the same scores to the last bit."""
     if isinstance(node, wq.Term):
-        return _term(node, cache, weighting)
+        return _term(node, cache, weighting, within)
+    if within is None:
+        shape = _or_shape(node)
+        if shape is not None:
+            return _flat_sum(shape[0], shape[1], cache, weighting)
     if node is wq.NullQuery or isinstance(node, type(wq.NullQuery)):
         return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
     if type(node) in _COMBINATIONS and not getattr(node, "minmatch", 0) and getattr(node, "scale", None) is None:
         subs = node.subqueries
         if not subs:
             return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
-        parts = [_evaluate(sub, cache, weighting) for sub in subs]
-        result = _union(parts, cache.size) if isinstance(node, wq.Or) else _intersection(parts)
+        if isinstance(node, wq.Or):
+            result = _union([_evaluate(sub, cache, weighting, within) for sub in subs], cache.size)
+        else:
+            result = _conjunction(subs, cache, weighting, within)
         if len(subs) > 1 and node.boost != 1.0:
             result = Matches(result.docs, result.scores * node.boost)
         return result
     if isinstance(node, wq.AndMaybe) and getattr(node, "boost", 1.0) == 1.0:
-        core = _evaluate(node.a, cache, weighting)
-        extra = _evaluate(node.b, cache, weighting)
+        core = _evaluate(node.a, cache, weighting, within)
+        extra = _evaluate(node.b, cache, weighting, core.docs if len(core.docs) * _DENSE_FROM <= cache.size else within)
         scores = core.scores.copy()
         if len(extra.docs) and len(core.docs):
             where = np.searchsorted(extra.docs, core.docs).clip(max=len(extra.docs) - 1)
@@ -414,11 +480,117 @@ def _evaluate(node: Any, cache: ScoringCache, weighting: BM25F) -> Matches:
             scores[found] += extra.scores[where[found]]
         return Matches(core.docs, scores)
     if isinstance(node, wq.AndNot) and getattr(node, "boost", 1.0) == 1.0:
-        kept = _evaluate(node.a, cache, weighting)
-        dropped = _evaluate(node.b, cache, weighting)
+        kept = _evaluate(node.a, cache, weighting, within)
+        dropped = _evaluate(node.b, cache, weighting, kept.docs)
         keep = ~np.isin(kept.docs, dropped.docs)
         return Matches(kept.docs[keep], kept.scores[keep])
-    return _concatenated([_via_whoosh(node, segment) for segment in cache.segments])
+    return _restricted(_concatenated([_via_whoosh(node, segment) for segment in cache.segments]), within)
+
+
+def _or_shape(node: Any) -> tuple[Any, Any | None] | None:
+    """(core, extra) of ``AndMaybe(Or tree, Or tree)``, (core, None) of an Or tree of terms, else
+    None. Such a query scores an article as the sum of its terms' scores (the extra's only for
+    articles the core matches), whatever the nesting."""
+    if isinstance(node, wq.AndMaybe) and getattr(node, "boost", 1.0) == 1.0:
+        return (node.a, node.b) if _is_or_tree(node.a) and _is_or_tree(node.b) else None
+    return (node, None) if not isinstance(node, wq.Term) and _is_or_tree(node) else None
+
+
+def _is_or_tree(node: Any) -> bool:
+    if isinstance(node, wq.Term):
+        return True
+    return (isinstance(node, wq.Or) and type(node) in _COMBINATIONS and not getattr(node, "minmatch", 0)
+            and getattr(node, "scale", None) is None and all(_is_or_tree(sub) for sub in node.subqueries))
+
+
+def _leaves(node: Any, factor: float = 1.0) -> Iterator[tuple[wq.Term, float]]:
+    """Each term of an Or tree and what its score is multiplied by: its boost times those of the
+    Ors above it (an Or of one part does not apply its own, as :func:`_evaluate` does not)."""
+    if isinstance(node, wq.Term):
+        yield node, factor * node.boost
+        return
+    inner = factor * node.boost if len(node.subqueries) > 1 else factor
+    for sub in node.subqueries:
+        yield from _leaves(sub, inner)
+
+
+def _flat_sum(core: Any, extra: Any | None, cache: ScoringCache, weighting: BM25F) -> Matches:
+    """An Or tree (with an AndMaybe's extra Or tree) as one sum over its terms: each term's
+    scores are added into one array, where evaluating the tree merged each nested Or on its own
+    (at 350k articles a title query's twelve syllables each made an index-wide union of their
+    fields, then the query a union of those: half its time). Sums may differ from the tree's in
+    the last bit (another order of additions), never the matching articles."""
+    parts: list[Matches] = []
+    for node, factor in _leaves(core):
+        postings = _postings_of(node, cache)
+        if postings is not None:
+            parts.append(_scored(node, factor, postings[0], postings[1], len(postings[0]), cache, weighting))
+    core_size = sum(len(part.docs) for part in parts)
+    if not core_size:
+        return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
+    for node, factor in _leaves(extra) if extra is not None else ():
+        postings = _postings_of(node, cache)
+        if postings is not None:
+            parts.append(_scored(node, factor, postings[0], postings[1], len(postings[0]), cache, weighting))
+    every_doc = np.concatenate([part.docs for part in parts])  # the core's terms first
+    every_score = np.concatenate([part.scores for part in parts])
+    if len(every_doc) * _DENSE_FROM > cache.size:  # bincount adds in array order: term by term
+        summed = np.bincount(every_doc, weights=every_score, minlength=cache.size)
+        matched = np.zeros(cache.size, dtype=bool)
+        matched[every_doc[:core_size]] = True
+        docs = np.flatnonzero(matched)
+        return Matches(docs, summed[docs])
+    docs, inverse = np.unique(every_doc, return_inverse=True)
+    summed = np.bincount(inverse, weights=every_score, minlength=len(docs))
+    matched = np.bincount(inverse[:core_size], minlength=len(docs)) > 0
+    return Matches(docs[matched], summed[matched])
+
+
+def _postings_of(node: wq.Term, cache: ScoringCache) -> tuple[np.ndarray, np.ndarray] | None:
+    """A term's postings over every segment; None for a field the schema lacks or a text the
+    field cannot hold (a word in a date field)."""
+    schema = cache.searcher.schema
+    if node.fieldname not in schema:
+        return None
+    try:
+        return cache.term_postings(node.fieldname, schema[node.fieldname].to_bytes(node.text))
+    except ValueError:
+        return None
+
+
+def _conjunction(subs: list[Any], cache: ScoringCache, weighting: BM25F, within: np.ndarray | None) -> Matches:
+    """Documents of every part: the part expected to match fewest is read first, every other only
+    for the documents still in the running (a common syllable's list is then looked into, not
+    scored and merged whole); scores summed in the parts' own order, as Whoosh adds them."""
+    order = sorted(range(len(subs)), key=lambda i: _expected_matches(subs[i], cache))
+    parts: dict[int, Matches] = {}
+    running = within
+    for i in order:
+        parts[i] = part = _evaluate(subs[i], cache, weighting, running)
+        running = part.docs
+        if not len(running):
+            return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
+    return _intersection([parts[i] for i in range(len(subs))])
+
+
+def _expected_matches(node: Any, cache: ScoringCache) -> int:
+    """At most how many documents a part matches, from its terms' document frequencies (terms
+    already located: no reading); unknown parts count as the whole index."""
+    if isinstance(node, wq.Term):
+        schema = cache.searcher.schema
+        if node.fieldname not in schema:
+            return 0
+        try:
+            return cache.frequency(node.fieldname, schema[node.fieldname].to_bytes(node.text))
+        except ValueError:
+            return 0
+    if isinstance(node, wq.Or) and type(node) in _COMBINATIONS:
+        return min(cache.size, sum(_expected_matches(sub, cache) for sub in node.subqueries))
+    if isinstance(node, wq.And) and node.subqueries:
+        return min(_expected_matches(sub, cache) for sub in node.subqueries)
+    if isinstance(node, (wq.AndMaybe, wq.AndNot)):
+        return _expected_matches(node.a, cache)
+    return cache.size
 
 
 def _via_whoosh(node: Any, segment: _Segment) -> Matches:

@@ -41,7 +41,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 __all__ = ["MIN_POSTINGS", "EXTENSION", "PostingArraysWriter", "PostingArrays", "open_posting_arrays",
-           "term_hash", "covered_fields", "LOOKUP_FIELDS", "AMBIGUOUS", "segment_arrays", "TermLookup", "term_lookup"]
+           "term_hash", "covered_fields", "LOOKUP_FIELDS", "AMBIGUOUS", "ASK_WHOOSH", "Described", "segment_arrays", "TermLookup", "term_lookup"]
 
 MIN_POSTINGS = 512  # four Whoosh blocks: shorter lists are stored without gaps
 EXTENSION = ".npost"
@@ -55,6 +55,8 @@ _SHORT = 128  # a short list's kind: _SHORT + doc type * 16 + weight type (numbe
 AMBIGUOUS = 254  # two terms of the segment share a hash: ask Whoosh
 
 Entry = tuple[int, int, int, int, int]  # offset, count, first document, gap type, weight type
+Described = tuple[int, int, int, int]  # a list's kind, count, start and first document
+ASK_WHOOSH: Any = "ask Whoosh"  # an ambiguous entry: the term's postings are read from Whoosh
 
 
 def term_hash(fieldname: str, term: bytes) -> int:
@@ -271,22 +273,48 @@ class PostingArrays:
         None when the entry is ambiguous (ask Whoosh)."""
         return None if self._kinds[entry] == AMBIGUOUS else int(self._counts[entry])
 
-    def postings(self, entry: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """(document numbers as int64, weights as float64) of an entry's term; None when the
-        entry is ambiguous (its hash is shared) and the term must be read from Whoosh."""
-        found = self.stored_postings(entry)
-        return None if found is None else (found[0].astype(np.int64), found[1].astype(np.float64))
-
-    def stored_postings(self, entry: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """:meth:`postings` in the types they are stored in (a short list's numbers and weights
-        are read-only views of the file): a caller joining many lists converts them all at once."""
-        kind = int(self._kinds[entry])
-        if kind == AMBIGUOUS:
+    def postings(self, entry: int, base: int = 0) -> tuple[np.ndarray, np.ndarray] | None:
+        """(document numbers plus ``base`` as int64, weights as float64) of an entry's term; None
+        when the entry is ambiguous (its hash is shared) and the term must be read from Whoosh."""
+        (described,) = self.describe(np.array([entry], dtype=np.int64))
+        if described is ASK_WHOOSH or described is None:
             return None
-        count, start = int(self._counts[entry]), int(self._starts[entry])
-        if start + _list_size(kind, count) > self._end:
-            raise ValueError("posting arrays file has a wrong entry")
-        return _stored_list(self._data, start, kind, count, int(self._firsts[entry]))
+        docs, weights = self.read(described, base)
+        return docs, weights.astype(np.float64)
+
+    def describe(self, entries: np.ndarray) -> list[Described | None]:
+        """For each entry of :meth:`locate` (-1: not there), what :meth:`read` needs to read its
+        list — (kind, count, start, first document) — or :data:`ASK_WHOOSH` for an ambiguous one.
+        Taken from the directory for all of a query's terms at once: read one by one, these four
+        values cost more than the list itself for the short lists of a large index."""
+        described: list[Described | None] = [None] * len(entries)
+        found = np.flatnonzero(entries >= 0)
+        if not len(found):
+            return described
+        chosen = entries[found]
+        for position, kind, count, start, first in zip(found.tolist(), self._kinds[chosen].tolist(), self._counts[chosen].tolist(),
+                                                       self._starts[chosen].tolist(), self._firsts[chosen].tolist()):
+            if kind == AMBIGUOUS:
+                described[position] = ASK_WHOOSH
+            elif start + _list_size(kind, count) > self._end:
+                raise ValueError("posting arrays file has a wrong entry")
+            else:
+                described[position] = (kind, count, start, first)
+        return described
+
+    def read(self, described: Described, base: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """A described list: document numbers plus ``base`` (int64) and weights as stored."""
+        kind, count, start, first = described
+        if kind < _SHORT:
+            gap_type, weight_type = divmod(kind, 16)
+            gap_kind, weight_kind = _DOC_DTYPES[gap_type], _WEIGHT_DTYPES[weight_type]
+            docs = np.cumsum(np.frombuffer(self._data, dtype=gap_kind, count=count, offset=start), dtype=np.int64)
+            docs += first + base
+            return docs, np.frombuffer(self._data, dtype=weight_kind, count=count, offset=start + count * gap_kind.itemsize)
+        doc_type, weight_type = divmod(kind - _SHORT, 16)
+        doc_kind, weight_kind = _DOC_DTYPES[doc_type], _WEIGHT_DTYPES[weight_type]
+        docs = np.add(np.frombuffer(self._data, dtype=doc_kind, count=count, offset=start), base, dtype=np.int64)
+        return docs, np.frombuffer(self._data, dtype=weight_kind, count=count, offset=start + count * doc_kind.itemsize)
 
     def close(self) -> None:
         self._hashes = self._starts = self._counts = self._firsts = self._kinds = None  # type: ignore[assignment]

@@ -60,9 +60,14 @@ def many_segments(tmp_path_factory):
 
 
 @pytest.mark.parametrize("text", QUERIES)
-def test_same_scores_as_whoosh_over_many_segments_with_deletions(many_segments, text):
+@pytest.mark.parametrize("strict", [True, False])
+@pytest.mark.parametrize("dense_from", [1, 16, 10**12])  # sums in a sorted array, as usual, always dense
+def test_same_scores_as_whoosh_over_many_segments_with_deletions(many_segments, text, strict, dense_from, monkeypatch):
+    """Long Ors summed term by term, And's later parts read only for the documents still in the
+    running, whichever way the sums are made."""
+    monkeypatch.setattr("newsearch.fastscore._DENSE_FROM", dense_from)
     with many_segments.whoosh().searcher(weighting=DEFAULT_RANKING.weighting()) as searcher:
-        query = build_query(parse_query(text), strict=False)
+        query = build_query(parse_query(text), strict=strict)
         expected = _whoosh_scores(searcher, query)
         found = score_query(ScoringCache(searcher), query, searcher.weighting)
         assert list(found.docs) == sorted(expected)

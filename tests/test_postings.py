@@ -76,6 +76,7 @@ def test_every_term_of_a_covered_field_is_found_with_its_postings(tmp_path_facto
                 assert found == (docs, np.asarray(weights, dtype=np.float32).astype(np.float64).tolist())
                 (entry,) = arrays.locate(field, np.array([postings.term_hash(field, term)], dtype=np.uint64)).tolist()
                 assert arrays.frequency(entry) == len(docs)
+                assert arrays.postings(entry, base=1000)[0].tolist() == [d + 1000 for d in docs]  # a later segment's
         assert _read(arrays, "content", b"\xff" * 7) is None  # absent: longer than any term drawn
         assert arrays.locate("entities", np.array([1, 2], dtype=np.uint64)).tolist() == [-1, -1]  # covered, empty
     finally:
