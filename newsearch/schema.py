@@ -61,7 +61,9 @@ EARLIEST_DATE = datetime(1801, 1, 1)
 
 def build_schema() -> Schema:
     fields: dict[str, Any] = {
-        "id": ID(stored=True, unique=True),
+        # A column too: a hit's near-duplicates are listed by id, and the column reads one id
+        # where the stored fields unpack the whole article (≈ 35 µs; nine copies a hit at 350k).
+        "id": ID(stored=True, unique=True, sortable=True),
         "date": DATETIME(sortable=True),
         "entities": KEYWORD(commas=True, scorable=True),
         "entities_fold": KEYWORD(commas=True, scorable=True),

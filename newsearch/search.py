@@ -202,7 +202,7 @@ class Searcher:
         page = list(top.results())[request.offset : request.offset + request.limit]
         hits = tuple(
             _hit(rank, hit.fields(), hit.score, terms, request.by_date,
-                 _ids(searcher, clusters.similar_to(hit.docnum)) if request.collapse else ())
+                 self._ids(searcher, clusters.similar_to(hit.docnum)) if request.collapse else ())
             for rank, hit in enumerate(page, start=request.offset + 1)
         )
         facets = count_facets(searcher, clusters.all_docnums(), request.facets) if request.facets else None
@@ -230,10 +230,13 @@ class Searcher:
             similar: tuple[str, ...] = ()
             if codes is not None:
                 members = page_docs[page_codes == clusters[docnum]]
-                similar = _ids(searcher, [d for d in members.tolist() if d != docnum])
+                similar = cache.article_ids([d for d in members.tolist() if d != docnum])
             hits.append(_hit(rank, searcher.stored_fields(docnum), score, terms, False, similar))
         facets = count_facets(searcher, docs.tolist(), request.facets) if request.facets else None
         return _Page(tuple(hits), total, len(docs) - total, facets)
+
+    def _ids(self, searcher: Any, docnums: list[int]) -> tuple[str, ...]:
+        return self._scoring_cache(searcher).article_ids(docnums)
 
     def related(self, article_id: str, *, limit: int = 5) -> SearchResults:
         """The articles most similar to this one (near-duplicates of it excluded)."""
@@ -253,7 +256,7 @@ class Searcher:
             top, clusters = _collect(searcher, whoosh_query, limit + 1, True, restrict=exclude)
             found = list(top.results())[:limit]
             terms = MatchTerms(frozenset(), frozenset())
-            hits = tuple(_hit(rank, hit.fields(), hit.score, terms, False, _ids(searcher, clusters.similar_to(hit.docnum)))
+            hits = tuple(_hit(rank, hit.fields(), hit.score, terms, False, self._ids(searcher, clusters.similar_to(hit.docnum)))
                          for rank, hit in enumerate(found, start=1))
         except WHOOSH_ERRORS as exc:
             raise corrupt_error(self._index.path, exc) from None
@@ -338,8 +341,6 @@ def _collect(
     return top, clusters
 
 
-def _ids(searcher: Any, docnums: list[int]) -> tuple[str, ...]:
-    return tuple(searcher.stored_fields(d)["id"] for d in docnums)
 
 
 def count_facets(searcher: Any, docnums: list[int], kinds: Sequence[str], top: int = 10) -> dict[str, tuple[tuple[str, int], ...]]:

@@ -109,3 +109,14 @@ def test_union_and_intersection_agree_with_plain_set_arithmetic(parts_docs, data
     both = _intersection(parts)
     assert both.docs.tolist() == sorted(common)
     assert both.scores.tolist() == pytest.approx([sum(float(p.scores[list(p.docs).index(d)]) for p in parts) for d in sorted(common)])
+
+
+def test_article_ids_come_from_the_id_column_or_else_the_stored_fields(many_segments):
+    with many_segments.whoosh().searcher() as searcher:
+        docnums = [d for d in range(0, searcher.doc_count_all(), 5) if not searcher.reader().is_deleted(d)]
+        expected = tuple(searcher.stored_fields(d)["id"] for d in docnums)
+        assert searcher.reader().has_column("id")
+        assert ScoringCache(searcher).article_ids(docnums) == expected
+        older = ScoringCache(searcher)
+        older._id_column = False  # an index made before ids had a column
+        assert older.article_ids(docnums) == expected
