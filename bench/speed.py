@@ -291,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shards", default="2", help="Meilisearch shard counts to compare, e.g. 1,2")
     parser.add_argument("--meili", help="your Meilisearch instances (comma-separated URLs; default: start local ones)")
     parser.add_argument("--dask", help="analyse on Dask: 'local' (a LocalCluster started here) or tcp://HOST:8786")
+    parser.add_argument("--queries-only", action="store_true",
+                        help="measure the queries on the indexes an earlier run left in --workdir (no indexing)")
     parser.add_argument("--incremental-size", type=int, default=35440,
                         help="the corpus size at which to measure incremental additions and merging (0: never)")
     args = parser.parse_args(argv)
@@ -361,19 +363,25 @@ def _run(args: argparse.Namespace, systems: list[str], specs: dict[str, str], da
         for system in systems:
             target = args.workdir / f"{system}-{size}"
             spec = specs.get(system)
-            shutil.rmtree(target, ignore_errors=True)
-            if spec and fleet is not None and fleet.pids:
-                _drop_other_indexes(fleet.spec_for(len(fleet.urls)))
-            print(f"{system}: indexing {size:,} articles …", file=sys.stderr, flush=True)
             analysis = dask if spec else None  # the embedded index stays the baseline: local worker processes
-            built = run_measured(build_command(system, source, target, spec, analysis),
-                                 companions if spec else ())
+            if args.queries_only:
+                if spec or not target.exists():
+                    raise SystemExit(f"error: no {system} index of {size:,} articles in {args.workdir}; "
+                                     "build it with a run without --queries-only")
+                built = dict.fromkeys(("wall_s", "cpu_s", "peak_rss_mb", "peak_anon_mb"))
+            else:
+                shutil.rmtree(target, ignore_errors=True)
+                if spec and fleet is not None and fleet.pids:
+                    _drop_other_indexes(fleet.spec_for(len(fleet.urls)))
+                print(f"{system}: indexing {size:,} articles …", file=sys.stderr, flush=True)
+                built = run_measured(build_command(system, source, target, spec, analysis),
+                                     companions if spec else ())
             row = {"system": system + ("+dask" if analysis else ""), "size": size, **built,
-                   "articles_per_s": size / built["wall_s"],
+                   "articles_per_s": size / built["wall_s"] if built["wall_s"] else None,
                    "index_mb": _meili_size_mb(spec) if spec else dir_size_mb(target),
                    "cold_first_query_ms": cold_ms(system, target, short[0], spec)}
             row.update(latency_figures(system, target, short, full, spec))
-            if system == "newsearch" and size == args.incremental_size:
+            if system == "newsearch" and size == args.incremental_size and not args.queries_only:
                 row["incremental"] = incremental(args.data, target, args.workdir, short, full)
             rows.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
@@ -475,8 +483,9 @@ def format_table(rows: list[dict]) -> str:
     lines = [header]
     for r in rows:
         lines.append(
-            f"{r['system']:<24} {r['size']:>8,} {r['wall_s']:>7.0f} {r['articles_per_s']:>6.0f} {r['cpu_s']:>7.0f} "
-            f"{r['peak_rss_mb']:>7.0f} {r.get('peak_anon_mb', 0):>7.0f} {r['index_mb']:>8.0f} {r['cold_first_query_ms']:>8.0f} {r['short_p50_ms']:>9.1f} "
+            f"{r['system']:<24} {r['size']:>8,} {_cell(r['wall_s'], 7, '.0f')} {_cell(r['articles_per_s'], 6, '.0f')} "
+            f"{_cell(r['cpu_s'], 7, '.0f')} {_cell(r['peak_rss_mb'], 7, '.0f')} {_cell(r.get('peak_anon_mb', 0), 7, '.0f')} "
+            f"{r['index_mb']:>8.0f} {r['cold_first_query_ms']:>8.0f} {r['short_p50_ms']:>9.1f} "
             f"{r['short_p95_ms']:>9.1f} {r['title_p50_ms']:>9.1f} {r['title_p95_ms']:>9.1f}"
         )
     lines.append("")
@@ -487,7 +496,7 @@ def format_table(rows: list[dict]) -> str:
         mine = next((m for m in rows if m["system"] == "newsearch" and m["size"] == r["size"]), None)
         if mine:
             lines.append(
-                f"  vs {r['system']:<16} {r['size']:>8,}: indexing {mine['wall_s'] / r['wall_s']:.2f}×, "
+                f"  vs {r['system']:<16} {r['size']:>8,}: indexing {_ratio(mine, r, 'wall_s', '.2f')}, "
                 f"short p95 {mine['short_p95_ms'] / r['short_p95_ms']:.2f}×, title p95 {mine['title_p95_ms'] / r['title_p95_ms']:.2f}×"
             )
     lines += [format_incremental(r) for r in rows if "incremental" in r]
@@ -498,10 +507,22 @@ def format_table(rows: list[dict]) -> str:
             first = next(r for r in rows if r["system"] == system and r["size"] == sizes[0])
             last = next(r for r in rows if r["system"] == system and r["size"] == sizes[-1])
             lines.append(
-                f"  {system:<16} ×{sizes[-1] / sizes[0]:.0f} articles: indexing time ×{last['wall_s'] / first['wall_s']:.1f}, "
-                f"title p95 ×{last['title_p95_ms'] / first['title_p95_ms']:.1f}, peak RSS ×{last['peak_rss_mb'] / first['peak_rss_mb']:.1f}"
+                f"  {system:<16} ×{sizes[-1] / sizes[0]:.0f} articles: indexing time {_ratio(last, first, 'wall_s')}, "
+                f"short p95 {_ratio(last, first, 'short_p95_ms')}, title p95 {_ratio(last, first, 'title_p95_ms')}, "
+                f"peak RSS {_ratio(last, first, 'peak_rss_mb')}"
             )
     return "\n".join(lines)
+
+
+def _cell(value: float | None, width: int, spec: str) -> str:
+    """A table cell; "-" for a figure not measured (indexing, with --queries-only)."""
+    return f"{'-':>{width}}" if value is None else f"{value:>{width}{spec}}"
+
+
+def _ratio(row: dict, other: dict, key: str, spec: str = ".1f") -> str:
+    if row.get(key) is None or not other.get(key):
+        return "-"
+    return f"×{row[key] / other[key]:{spec}}"
 
 
 if __name__ == "__main__":

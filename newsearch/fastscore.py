@@ -27,7 +27,7 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from .postings import ASK_WHOOSH, PostingArrays, segment_arrays, term_hash
+from .postings import AMBIGUOUS, PostingArrays, segment_arrays, term_hash
 from .ranking import WideOr
 
 __all__ = ["Unsupported", "ScoringCache", "score_query", "Matches", "encoded_lengths"]
@@ -39,6 +39,7 @@ _EMPTY_SCORES = np.empty(0, dtype=np.float64)
 
 _COMBINATIONS = (wq.Or, wq.And, WideOr)
 _DENSE_FROM = 16  # a union of more than 1/16 of the index's documents is summed in a dense array
+_ABSENT, _ASK_WHOOSH = -1, -2  # a located list's kind: not in the segment / read Whoosh's postings
 _LOCATED_MEMO = 50_000  # terms whose directory entries are remembered, per searcher
 
 
@@ -63,6 +64,70 @@ class _Segment:
     arrays: PostingArrays | None = None
 
 
+class _Batch:
+    """Where the lists of a batch of terms are (:meth:`ScoringCache.locate`): one row per
+    segment, one column per term; a list's kind is -1 where the segment lacks the term, -2 where
+    its arrays cannot say (Whoosh's postings are read) or :data:`AMBIGUOUS`."""
+
+    def __init__(self, segments: int, terms: int) -> None:
+        self.kinds = np.full((segments, terms), _ASK_WHOOSH, dtype=np.int16)
+        self.counts = np.zeros((segments, terms), dtype=np.int64)
+        self.starts = np.zeros((segments, terms), dtype=np.int64)
+        self.firsts = np.zeros((segments, terms), dtype=np.int64)
+
+    def fill(self, segment: int, columns: list[int], described: tuple[np.ndarray, ...]) -> None:
+        for table, values in zip(self.tables(), described):
+            table[segment, columns] = values
+
+    def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return self.kinds, self.counts, self.starts, self.firsts
+
+
+@dataclass
+class _Piece:
+    """A term's list in one segment as stored: document gaps (``gaps``) or numbers, and weights;
+    its documents' global numbers are ``base`` plus the numbers (or the gaps' running sums)."""
+
+    segment: int
+    raw: np.ndarray
+    weights: np.ndarray
+    gaps: bool
+    base: int
+
+
+def _decoded(pieces: list[_Piece]) -> np.ndarray:
+    """The global document numbers of consecutive pieces (int64), decoded together: a term of a
+    350k index has a list in each of 36 segments, and a title query sixty terms; a handful of
+    passes over all of a query's postings instead of a few numpy calls per list.
+
+    Every piece is put in gap form (a list of numbers is differenced), its first gap replaced by
+    the step from the previous piece's last document to its own first, and one running sum gives
+    every number."""
+    pieces = [piece for piece in pieces if len(piece.raw)]
+    if not pieces:
+        return _EMPTY_DOCS
+    if len(pieces) == 1:
+        piece = pieces[0]
+        docs = np.cumsum(piece.raw, dtype=np.int64) if piece.gaps else piece.raw.astype(np.int64)
+        docs += piece.base
+        return docs
+    sizes = np.array([len(piece.raw) for piece in pieces], dtype=np.int64)
+    starts = np.cumsum(sizes) - sizes
+    values = np.concatenate([piece.raw for piece in pieces], dtype=np.int64)
+    firsts = np.array([piece.base for piece in pieces], dtype=np.int64) + values[starts]  # each piece's first document
+    if not all(piece.gaps for piece in pieces):
+        gaps = np.diff(values, prepend=0)  # lists of numbers into gaps
+        for piece, start, size in zip(pieces, starts.tolist(), sizes.tolist()):
+            if piece.gaps:
+                gaps[start : start + size] = values[start : start + size]
+        values = gaps
+    values[starts] = 0
+    lasts = firsts + np.add.reduceat(values, starts)  # each piece's last document
+    values[starts] = firsts
+    values[starts[1:]] -= lasts[:-1]
+    return np.cumsum(values, out=values)
+
+
 class ScoringCache:
     """Per-searcher arrays: document lengths per field, deleted documents, cluster codes."""
 
@@ -77,7 +142,7 @@ class ScoringCache:
         self._norms: dict[tuple[str, float, float], np.ndarray] = {}
         self._alive: np.ndarray | None = None
         self._clusters: np.ndarray | None = None
-        self._located: dict[tuple[str, bytes], list[Any]] = {}
+        self._located: dict[tuple[str, bytes], tuple[_Batch, int]] = {}
         self._member_of: np.ndarray | None = None
         self._id_column: Any = None  # the id column's reader; False for an index without one
         self._member = np.empty(0, dtype=bool)
@@ -125,7 +190,7 @@ class ScoringCache:
 
     def locate(self, keys: list[tuple[str, bytes]]) -> None:
         """Look terms up in every segment's directory at once (one binary search per segment and
-        field for all of a query's terms, and where each list is read in the same pass);
+        field for all of a query's terms, and where each list is, in the same pass);
         :meth:`term_postings` and :meth:`frequency` then read them."""
         keys = [k for k in dict.fromkeys(keys) if k not in self._located]
         if not keys:
@@ -136,64 +201,55 @@ class ScoringCache:
         for position, (fieldname, _) in enumerate(keys):
             by_field.setdefault(fieldname, []).append(position)
         hashes = {f: np.array([term_hash(f, keys[p][1]) for p in ps], dtype=np.uint64) for f, ps in by_field.items()}
-        columns = []
-        for segment in self.segments:
-            column: list[Any] = [ASK_WHOOSH] * len(keys)
-            if segment.arrays is not None:
-                positions: list[int] = []
-                entries = []
-                for fieldname, field_positions in by_field.items():
-                    found = segment.arrays.locate(fieldname, hashes[fieldname])
-                    if found is not None:
-                        positions.extend(field_positions)
-                        entries.append(found)
-                if entries:  # described all at once: four table reads per segment, not per field
-                    for position, described in zip(positions, segment.arrays.describe(np.concatenate(entries))):
-                        column[position] = described
-            columns.append(column)
-        for key, row in zip(keys, zip(*columns)):
-            self._located[key] = list(row)
+        batch = _Batch(len(self.segments), len(keys))
+        for number, segment in enumerate(self.segments):
+            if segment.arrays is None:
+                continue
+            positions: list[int] = []
+            entries = []
+            for fieldname, field_positions in by_field.items():
+                found = segment.arrays.locate(fieldname, hashes[fieldname])
+                if found is not None:  # a field the arrays do not cover stays with Whoosh
+                    positions.extend(field_positions)
+                    entries.append(found)
+            if entries:
+                batch.fill(number, positions, segment.arrays.describe(np.concatenate(entries)))
+        for column, key in enumerate(keys):
+            self._located[key] = (batch, column)
 
-    def _entries(self, fieldname: str, text: bytes) -> list[Any]:
-        """Where the term's list is in each segment: None if it is not there, ASK_WHOOSH if the
-        segment's arrays cannot say (located now if it was not yet)."""
+    def _where(self, fieldname: str, text: bytes) -> tuple["_Batch", int]:
+        """The batch that located the term and its column there (located now if it was not)."""
         key = (fieldname, text)
         if key not in self._located:
             self.locate([key])
         return self._located[key]
 
-    def _segment_lists(self, fieldname: str, text: bytes) -> Iterator[tuple[int, _Segment, np.ndarray, np.ndarray]]:
-        """(segment number, segment, global document numbers, weights as stored) of the term's
-        list in each segment that holds it."""
-        for number, (segment, described) in enumerate(zip(self.segments, self._entries(fieldname, text))):
-            if described is None:
+    def _pieces(self, fieldname: str, text: bytes) -> list["_Piece"]:
+        """The term's list in each segment that holds it, as stored (views of the files)."""
+        batch, column = self._where(fieldname, text)
+        kinds, counts, starts, firsts = (table[:, column].tolist() for table in batch.tables())
+        pieces = []
+        for number, segment in enumerate(self.segments):
+            kind = kinds[number]
+            if kind == _ABSENT:
                 continue
-            if described is not ASK_WHOOSH:
-                docs, weights = segment.arrays.read(described, segment.offset)  # type: ignore[union-attr]
-            else:
-                found = self.postings.find(segment, fieldname, text)
-                if found is None:
-                    continue
-                docs, weights = found[0] + segment.offset, found[1]
-            if len(docs):
-                yield number, segment, docs, weights
+            if kind != _ASK_WHOOSH and kind != AMBIGUOUS:
+                raw, weights, gaps = segment.arrays.views(kind, counts[number], starts[number])  # type: ignore[union-attr]
+                pieces.append(_Piece(number, raw, weights, gaps, segment.offset + (firsts[number] if gaps else 0)))
+                continue
+            found = self.postings.find(segment, fieldname, text)
+            if found is not None and len(found[0]):
+                pieces.append(_Piece(number, found[0], found[1], False, segment.offset))
+        return pieces
 
     def term_postings(self, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
         """A term's postings over every segment: global document numbers (int64, sorted) and
         weights (float64), deleted documents included; their count is the term's document
-        frequency as Whoosh counts it.
-
-        Each segment's list is taken as stored and the weights of all are converted in one step:
-        at 350k articles (36 segments) a title query reads ≈ 1,800 lists."""
-        docs, weights = [], []
-        for _, _, segment_docs, segment_weights in self._segment_lists(fieldname, text):
-            docs.append(segment_docs)
-            weights.append(segment_weights)
-        if not docs:
+        frequency as Whoosh counts it."""
+        pieces = self._pieces(fieldname, text)
+        if not pieces:
             return _EMPTY_DOCS, _EMPTY_SCORES
-        if len(docs) == 1:
-            return docs[0], weights[0].astype(np.float64)
-        return np.concatenate(docs), np.concatenate(weights, dtype=np.float64)
+        return _decoded(pieces), np.concatenate([piece.weights for piece in pieces], dtype=np.float64)
 
     def term_postings_within(self, fieldname: str, text: bytes, within: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
         """:meth:`term_postings` of only the documents in ``within`` (sorted global numbers), and
@@ -203,7 +259,8 @@ class ScoringCache:
         frequency = 0
         member = self._membership(within) if len(within) * _DENSE_FROM > self.size else None
         bounds = np.searchsorted(within, self._starts).tolist() if member is None else []
-        for number, _, segment_docs, segment_weights in self._segment_lists(fieldname, text):
+        for piece in self._pieces(fieldname, text):
+            number, segment_docs, segment_weights = piece.segment, _decoded([piece]), piece.weights
             frequency += len(segment_docs)
             if member is not None:  # many documents still in the running: a look-up table
                 at = np.flatnonzero(member[segment_docs])
@@ -234,11 +291,12 @@ class ScoringCache:
 
     def frequency(self, fieldname: str, encoded: bytes) -> int:
         """:meth:`doc_frequency` of a term given as its bytes in the index."""
-        total = 0
-        for segment, described in zip(self.segments, self._entries(fieldname, encoded)):
-            if described is None:
-                continue
-            total += described[1] if described is not ASK_WHOOSH else segment.reader.doc_frequency(fieldname, encoded)
+        batch, column = self._where(fieldname, encoded)
+        kinds = batch.kinds[:, column]
+        listed = (kinds >= 0) & (kinds != AMBIGUOUS)
+        total = int(batch.counts[listed, column].sum())
+        for number in np.flatnonzero((kinds == _ASK_WHOOSH) | (kinds == AMBIGUOUS)).tolist():
+            total += self.segments[number].reader.doc_frequency(fieldname, encoded)
         return total
 
     def term_docs(self, fieldname: str, text: str) -> np.ndarray:
@@ -367,13 +425,8 @@ def _term(node: wq.Term, cache: ScoringCache, weighting: BM25F, within: np.ndarr
     document numbers), then filtered and scored in one pass over index-wide arrays. The query tree
     is evaluated once, not once per segment, and a term's fixed costs are paid once: a bulk load
     leaves two segments per commit (36 at 350k articles)."""
-    schema = cache.searcher.schema
-    if node.fieldname not in schema:
-        return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
-    fieldobj = schema[node.fieldname]
-    try:
-        text = fieldobj.to_bytes(node.text)
-    except ValueError:
+    text = _bytes_of(node, cache)
+    if text is None:
         return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
     if within is None:
         docs, weights = cache.term_postings(node.fieldname, text)
@@ -393,18 +446,28 @@ def _scored(node: wq.Term, factor: float, docs: np.ndarray, weights: np.ndarray,
     if alive is not None:
         keep = alive[docs]
         docs, weights = docs[keep], weights[keep]
+    scores = np.empty(len(docs))
+    _score_into(scores, node, factor, docs, weights, frequency, cache, weighting)
+    return Matches(docs, scores)
+
+
+def _score_into(out: np.ndarray, node: wq.Term, factor: float, docs: np.ndarray, weights: np.ndarray, frequency: int,
+                cache: ScoringCache, weighting: BM25F) -> None:
+    """Write a term's scores of ``docs`` (its weights there; ``frequency`` = its document
+    frequency) times ``factor`` into ``out``.
+
+    BM25F as Whoosh computes it, idf · w · (k1 + 1) / (w + k1 · (1 − b + b · length / average),
+    its constants multiplied first: four passes over the postings instead of seven (a title query
+    at 350k articles scores ≈ 900,000); the same up to the last bit or two."""
     if not cache.searcher.schema[node.fieldname].scorable:
-        return Matches(docs, weights * factor if factor != 1.0 else weights)
-    # BM25F as Whoosh computes it, idf · w · (k1 + 1) / (w + k1 · (1 − b + b · length / average)),
-    # its constants multiplied first: four passes over the postings instead of seven (a title query
-    # at 350k articles scores ≈ 900,000); the same up to the last bit or two.
+        np.multiply(weights, factor, out=out)
+        return
     b = weighting._field_B.get(node.fieldname, weighting.B)  # noqa: SLF001
     k1 = weighting.K1
     denominators = cache.length_norms(node.fieldname, b, k1)[docs]
     denominators += weights
-    scores = weights * (_idf(frequency, cache.size) * (k1 + 1) * factor)
-    scores /= denominators
-    return Matches(docs, scores)
+    np.multiply(weights, _idf(frequency, cache.size) * (k1 + 1) * factor, out=out)
+    out /= denominators
 
 
 def _idf(frequency: int, size: int) -> float:
@@ -560,40 +623,53 @@ def _flat_sum(core: Any, extra: Any | None, cache: ScoringCache, weighting: BM25
     (at 350k articles a title query's twelve syllables each made an index-wide union of their
     fields, then the query a union of those: half its time). Sums may differ from the tree's in
     the last bit (another order of additions), never the matching articles."""
-    parts: list[Matches] = []
-    for node, factor in _leaves(core):
-        postings = _postings_of(node, cache)
-        if postings is not None:
-            parts.append(_scored(node, factor, postings[0], postings[1], len(postings[0]), cache, weighting))
-    core_size = sum(len(part.docs) for part in parts)
-    if not core_size:
-        return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
-    for node, factor in _leaves(extra) if extra is not None else ():
-        postings = _postings_of(node, cache)
-        if postings is not None:
-            parts.append(_scored(node, factor, postings[0], postings[1], len(postings[0]), cache, weighting))
-    every_doc = np.concatenate([part.docs for part in parts])  # the core's terms first
-    every_score = np.concatenate([part.scores for part in parts])
+    pieces: list[_Piece] = []
+    spans: list[tuple[wq.Term, float, int, int]] = []  # a term, its factor, where its postings are
+    at = core_size = 0
+    for tree in (core, extra):
+        for node, factor in _leaves(tree) if tree is not None else ():
+            text = _bytes_of(node, cache)
+            start = at
+            for piece in cache._pieces(node.fieldname, text) if text is not None else ():  # noqa: SLF001
+                pieces.append(piece)
+                at += len(piece.raw)
+            if at > start:
+                spans.append((node, factor, start, at))
+        if tree is core:
+            core_size = at
+            if not core_size:
+                return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
+    # every term's postings decoded and joined at once (the core's first), each term scored in its slice
+    every_doc = _decoded(pieces)
+    every_weight = np.concatenate([piece.weights for piece in pieces], dtype=np.float64)
+    every_score = np.empty(len(every_doc))
+    for node, factor, start, end in spans:
+        _score_into(every_score[start:end], node, factor, every_doc[start:end], every_weight[start:end], end - start, cache, weighting)
+    alive = cache.alive()
     if len(every_doc) * _DENSE_FROM > cache.size:  # bincount adds in array order: term by term
         summed = np.bincount(every_doc, weights=every_score, minlength=cache.size)
         matched = np.zeros(cache.size, dtype=bool)
         matched[every_doc[:core_size]] = True
+        if alive is not None:
+            matched &= alive
         docs = np.flatnonzero(matched)
         return Matches(docs, summed[docs])
     docs, inverse = np.unique(every_doc, return_inverse=True)
     summed = np.bincount(inverse, weights=every_score, minlength=len(docs))
     matched = np.bincount(inverse[:core_size], minlength=len(docs)) > 0
+    if alive is not None:
+        matched &= alive[docs]
     return Matches(docs[matched], summed[matched])
 
 
-def _postings_of(node: wq.Term, cache: ScoringCache) -> tuple[np.ndarray, np.ndarray] | None:
-    """A term's postings over every segment; None for a field the schema lacks or a text the
+def _bytes_of(node: wq.Term, cache: ScoringCache) -> bytes | None:
+    """A term's text as the index holds it; None for a field the schema lacks or a text the
     field cannot hold (a word in a date field)."""
     schema = cache.searcher.schema
     if node.fieldname not in schema:
         return None
     try:
-        return cache.term_postings(node.fieldname, schema[node.fieldname].to_bytes(node.text))
+        return schema[node.fieldname].to_bytes(node.text)
     except ValueError:
         return None
 

@@ -41,7 +41,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 __all__ = ["MIN_POSTINGS", "EXTENSION", "PostingArraysWriter", "PostingArrays", "open_posting_arrays",
-           "term_hash", "covered_fields", "LOOKUP_FIELDS", "AMBIGUOUS", "ASK_WHOOSH", "Described", "segment_arrays", "TermLookup", "term_lookup"]
+           "term_hash", "covered_fields", "LOOKUP_FIELDS", "AMBIGUOUS", "Described", "segment_arrays", "TermLookup", "term_lookup"]
 
 MIN_POSTINGS = 512  # four Whoosh blocks: shorter lists are stored without gaps
 EXTENSION = ".npost"
@@ -56,7 +56,6 @@ AMBIGUOUS = 254  # two terms of the segment share a hash: ask Whoosh
 
 Entry = tuple[int, int, int, int, int]  # offset, count, first document, gap type, weight type
 Described = tuple[int, int, int, int]  # a list's kind, count, start and first document
-ASK_WHOOSH: Any = "ask Whoosh"  # an ambiguous entry: the term's postings are read from Whoosh
 
 
 def term_hash(fieldname: str, term: bytes) -> int:
@@ -276,31 +275,42 @@ class PostingArrays:
     def postings(self, entry: int, base: int = 0) -> tuple[np.ndarray, np.ndarray] | None:
         """(document numbers plus ``base`` as int64, weights as float64) of an entry's term; None
         when the entry is ambiguous (its hash is shared) and the term must be read from Whoosh."""
-        (described,) = self.describe(np.array([entry], dtype=np.int64))
-        if described is ASK_WHOOSH or described is None:
+        kinds, counts, starts, firsts = self.describe(np.array([entry], dtype=np.int64))
+        if kinds[0] == AMBIGUOUS:
             return None
-        docs, weights = self.read(described, base)
+        docs, weights = self.read((int(kinds[0]), int(counts[0]), int(starts[0]), int(firsts[0])), base)
         return docs, weights.astype(np.float64)
 
-    def describe(self, entries: np.ndarray) -> list[Described | None]:
-        """For each entry of :meth:`locate` (-1: not there), what :meth:`read` needs to read its
-        list — (kind, count, start, first document) — or :data:`ASK_WHOOSH` for an ambiguous one.
-        Taken from the directory for all of a query's terms at once: read one by one, these four
-        values cost more than the list itself for the short lists of a large index."""
-        described: list[Described | None] = [None] * len(entries)
-        found = np.flatnonzero(entries >= 0)
-        if not len(found):
-            return described
+    def describe(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """What :meth:`read` needs for each entry of :meth:`locate` (-1: not there): its list's
+        kind (-1 where not there, :data:`AMBIGUOUS` where Whoosh must answer), count, start and
+        first document, as four arrays, checked against the file's size. Taken for all of a
+        query's terms at once: one by one, these values cost more than the short lists they
+        describe."""
+        found = entries >= 0
         chosen = entries[found]
-        for position, kind, count, start, first in zip(found.tolist(), self._kinds[chosen].tolist(), self._counts[chosen].tolist(),
-                                                       self._starts[chosen].tolist(), self._firsts[chosen].tolist()):
-            if kind == AMBIGUOUS:
-                described[position] = ASK_WHOOSH
-            elif start + _list_size(kind, count) > self._end:
-                raise ValueError("posting arrays file has a wrong entry")
-            else:
-                described[position] = (kind, count, start, first)
-        return described
+        kinds = np.full(len(entries), -1, dtype=np.int16)
+        counts, starts, firsts = (np.zeros(len(entries), dtype=np.int64) for _ in range(3))
+        kinds[found] = self._kinds[chosen]
+        counts[found] = self._counts[chosen]
+        starts[found] = self._starts[chosen]
+        firsts[found] = self._firsts[chosen]
+        listed = found & (kinds != AMBIGUOUS)
+        sizes = _ITEM_BYTES[kinds[listed]]
+        if (sizes < 0).any() or (starts[listed] + counts[listed] * sizes > self._end).any():
+            raise ValueError("posting arrays file has a wrong entry")
+        return kinds, counts, starts, firsts
+
+    def views(self, kind: int, count: int, start: int) -> tuple[np.ndarray, np.ndarray, bool]:
+        """A described list as stored, without decoding: its document gaps (True) or numbers
+        (False), and its weights — views of the file, for a caller that decodes many at once."""
+        if kind < _SHORT:
+            gap_kind, weight_kind = _DOC_DTYPES[kind >> 4], _WEIGHT_DTYPES[kind & 15]
+            gaps = np.frombuffer(self._data, dtype=gap_kind, count=count, offset=start)
+            return gaps, np.frombuffer(self._data, dtype=weight_kind, count=count, offset=start + count * gap_kind.itemsize), True
+        doc_kind, weight_kind = _DOC_DTYPES[(kind - _SHORT) >> 4], _WEIGHT_DTYPES[kind & 15]
+        docs = np.frombuffer(self._data, dtype=doc_kind, count=count, offset=start)
+        return docs, np.frombuffer(self._data, dtype=weight_kind, count=count, offset=start + count * doc_kind.itemsize), False
 
     def read(self, described: Described, base: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """A described list: document numbers plus ``base`` (int64) and weights as stored."""
@@ -350,6 +360,18 @@ def _read_header(read: Callable[[int, int], bytes], length: int) -> tuple[dict[s
     if any(not 0 <= lo <= hi <= header["hashes"][2] for lo, hi in header["fields"].values()):
         raise ValueError("posting arrays file has a wrong field range")
     return header, start
+
+
+def _item_bytes() -> np.ndarray:
+    """Bytes per posting of each list kind (-1 for a kind no writer makes)."""
+    table = np.full(256, -1, dtype=np.int64)
+    for doc_type, doc_kind in enumerate(_DOC_DTYPES):
+        for weight_type, weight_kind in enumerate(_WEIGHT_DTYPES):
+            table[doc_type * 16 + weight_type] = table[_SHORT + doc_type * 16 + weight_type] = doc_kind.itemsize + weight_kind.itemsize
+    return table
+
+
+_ITEM_BYTES = _item_bytes()
 
 
 def _list_size(kind: int, count: int) -> int:

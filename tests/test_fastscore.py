@@ -8,7 +8,7 @@ from whoosh import query as wq
 
 import newsearch
 
-from newsearch.fastscore import Matches, ScoringCache, Unsupported, _intersection, _union, score_query
+from newsearch.fastscore import Matches, ScoringCache, Unsupported, _decoded, _intersection, _Piece, _union, score_query
 from newsearch.query import parse_query
 from newsearch.ranking import DEFAULT_RANKING, build_query
 
@@ -57,6 +57,47 @@ def many_segments(tmp_path_factory):
             assert len(ix.whoosh()._segments()) > 4
     with newsearch.open_index(path) as ix:
         yield ix
+
+
+@pytest.fixture(scope="module")
+def gapped_segments(tmp_path_factory):
+    """Several segments whose posting arrays store most lists as gaps (the long-list form, made
+    here from 8 postings on), the rest as numbers."""
+    path = tmp_path_factory.mktemp("gapped") / "ix"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("newsearch.merge.AUTO_MERGE_DOCS", 0)
+        patch.setattr("newsearch.postings.MIN_POSTINGS", 8)
+        with newsearch.create_index(path) as ix:
+            with ix.writer() as writer:
+                writer.add_many(newsearch.read_articles([SAMPLE]), commit_every=90, workers=0)
+            assert len(ix.whoosh()._segments()) > 2
+    with newsearch.open_index(path) as ix:
+        yield ix
+
+
+@pytest.mark.parametrize("text", QUERIES)
+@pytest.mark.parametrize("strict", [True, False])
+def test_same_scores_as_whoosh_from_lists_stored_as_gaps(gapped_segments, text, strict):
+    with gapped_segments.whoosh().searcher(weighting=DEFAULT_RANKING.weighting()) as searcher:
+        query = build_query(parse_query(text), strict=strict)
+        expected = _whoosh_scores(searcher, query)
+        found = score_query(ScoringCache(searcher), query, searcher.weighting)
+        assert list(found.docs) == sorted(expected)
+        assert found.scores.tolist() == pytest.approx([expected[d] for d in found.docs.tolist()], rel=1e-9)
+
+
+@given(st.lists(st.tuples(st.lists(st.integers(0, 5000), min_size=1, max_size=40, unique=True).map(sorted), st.booleans()),
+                min_size=1, max_size=6))
+def test_pieces_of_gaps_and_numbers_decode_together_to_global_numbers(lists):
+    pieces, expected = [], []
+    for number, (docs, as_gaps) in enumerate(lists):
+        offset = number * 6000  # each piece a later segment's
+        values = np.array(docs)
+        raw = np.diff(values, prepend=values[0]) if as_gaps else values  # as newsearch.postings stores them
+        pieces.append(_Piece(number, raw.astype(np.uint16), np.ones(len(docs), dtype=np.float32), as_gaps,
+                             offset + (docs[0] if as_gaps else 0)))
+        expected += [d + offset for d in docs]
+    assert _decoded(pieces).tolist() == expected
 
 
 @pytest.mark.parametrize("text", QUERIES)
