@@ -78,12 +78,7 @@ def gapped_segments(tmp_path_factory):
 @pytest.mark.parametrize("text", QUERIES)
 @pytest.mark.parametrize("strict", [True, False])
 def test_same_scores_as_whoosh_from_lists_stored_as_gaps(gapped_segments, text, strict):
-    with gapped_segments.whoosh().searcher(weighting=DEFAULT_RANKING.weighting()) as searcher:
-        query = build_query(parse_query(text), strict=strict)
-        expected = _whoosh_scores(searcher, query)
-        found = score_query(ScoringCache(searcher), query, searcher.weighting)
-        assert list(found.docs) == sorted(expected)
-        assert found.scores.tolist() == pytest.approx([expected[d] for d in found.docs.tolist()], rel=1e-9)
+    _assert_scored_as_whoosh_does(gapped_segments, text, strict)
 
 
 @given(st.lists(st.tuples(st.lists(st.integers(0, 5000), min_size=1, max_size=40, unique=True).map(sorted), st.booleans()),
@@ -107,7 +102,11 @@ def test_same_scores_as_whoosh_over_many_segments_with_deletions(many_segments, 
     """Long Ors summed term by term, And's later parts read only for the documents still in the
     running, whichever way the sums are made."""
     monkeypatch.setattr("newsearch.fastscore._DENSE_FROM", dense_from)
-    with many_segments.whoosh().searcher(weighting=DEFAULT_RANKING.weighting()) as searcher:
+    _assert_scored_as_whoosh_does(many_segments, text, strict)
+
+
+def _assert_scored_as_whoosh_does(ix, text, strict):
+    with ix.whoosh().searcher(weighting=DEFAULT_RANKING.weighting()) as searcher:
         query = build_query(parse_query(text), strict=strict)
         expected = _whoosh_scores(searcher, query)
         found = score_query(ScoringCache(searcher), query, searcher.weighting)
