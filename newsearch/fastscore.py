@@ -5,8 +5,11 @@ matching article for our queries, so a two-word query matching 16,000 articles t
 queries are sums of BM25F term scores combined by Or, And, AndMaybe and AndNot; here each term's
 whole posting list is read into arrays (from the segments' posting arrays, :mod:`newsearch.postings`,
 else block by block from Whoosh's postings), scored in one vector operation, and the
-combinations become set operations on sorted document numbers. Same formula, same statistics
-(Whoosh's idf, average field lengths and byte-encoded document lengths), same totals.
+combinations become set operations on sorted document numbers: an Or tree of terms (a long query)
+is one sum over all its terms' postings, decoded together; an And reads its later parts only for
+the articles its rarest part left. Same formula, same statistics (Whoosh's idf, average field
+lengths and byte-encoded document lengths), same matches and totals; sums made in another order
+may differ from Whoosh's in the last bit or two.
 
 Any other part of a query (a phrase such as "Covid-19", a date range) is read from Whoosh's own
 matcher document by document: such parts match few articles. Only another weighting model raises
@@ -521,21 +524,6 @@ def _scores_at(part: Matches, docs: np.ndarray, size: int) -> np.ndarray:
     return np.where(part.docs[where] == docs, part.scores[where], 0.0)
 
 
-def _intersection(parts: list[Matches]) -> Matches:
-    """Documents of every part, found by looking the shortest part's up in the others (binary
-    search: no sort of the long ones); scores summed in part order."""
-    docs = min(parts, key=lambda p: len(p.docs)).docs
-    for part in sorted(parts, key=lambda p: len(p.docs)):
-        if not len(docs):
-            break
-        where = np.searchsorted(part.docs, docs).clip(max=max(len(part.docs) - 1, 0))
-        docs = docs[part.docs[where] == docs] if len(part.docs) else _EMPTY_DOCS
-    scores = np.zeros(len(docs))
-    for part in parts:
-        scores += part.scores[np.searchsorted(part.docs, docs)]
-    return Matches(docs, scores)
-
-
 def _positions_of(docs: np.ndarray, within: np.ndarray) -> np.ndarray:
     """Positions in ``docs`` (sorted) of the documents also in ``within`` (sorted): the shorter
     array is looked up in the longer one."""
@@ -558,7 +546,7 @@ def _restricted(matches: Matches, within: np.ndarray | None) -> Matches:
 def _evaluate(node: Any, cache: ScoringCache, weighting: BM25F, within: np.ndarray | None = None) -> Matches:
     """The documents matching ``node`` (only those in ``within`` when given: an And's later parts
     and an AndMaybe's extra are read only for the documents still in the running) and their scores:
-    the same sums in the same order either way, so the same scores to the last bit."""
+    the same matches either way, and the same scores to the last bit or two."""
     if isinstance(node, wq.Term):
         return _term(node, cache, weighting, within)
     if within is None:

@@ -8,7 +8,7 @@ from whoosh import query as wq
 
 import newsearch
 
-from newsearch.fastscore import Matches, ScoringCache, Unsupported, _decoded, _intersection, _Piece, _union, score_query
+from newsearch.fastscore import Matches, ScoringCache, Unsupported, _decoded, _Piece, _scores_at, _union, score_query
 from newsearch.query import parse_query
 from newsearch.ranking import DEFAULT_RANKING, build_query
 
@@ -134,7 +134,7 @@ part_docs = st.lists(st.integers(0, 99), unique=True, max_size=60).map(sorted)
 
 
 @given(st.lists(part_docs, min_size=1, max_size=5), st.data())
-def test_union_and_intersection_agree_with_plain_set_arithmetic(parts_docs, data):
+def test_union_and_lookups_agree_with_plain_set_arithmetic(parts_docs, data):
     parts = [Matches(np.array(d, dtype=np.int64), np.array(data.draw(st.lists(st.floats(0, 10), min_size=len(d), max_size=len(d)))))
              for d in parts_docs]
     expected: dict[int, float] = {}
@@ -145,10 +145,11 @@ def test_union_and_intersection_agree_with_plain_set_arithmetic(parts_docs, data
         union = _union(parts, size)
         assert union.docs.tolist() == sorted(expected)
         assert union.scores.tolist() == pytest.approx([expected[d] for d in sorted(expected)])
-    common = set.intersection(*(set(d) for d in parts_docs))
-    both = _intersection(parts)
-    assert both.docs.tolist() == sorted(common)
-    assert both.scores.tolist() == pytest.approx([sum(float(p.scores[list(p.docs).index(d)]) for p in parts) for d in sorted(common)])
+    wanted = np.array(sorted(expected), dtype=np.int64)
+    for size in (100, 10**9):  # looked up through a dense array, or by binary search
+        for part in parts:
+            scores = dict(zip(part.docs.tolist(), part.scores.tolist()))
+            assert _scores_at(part, wanted, size).tolist() == [scores.get(d, 0.0) for d in wanted.tolist()]
 
 
 def test_article_ids_come_from_the_id_column_or_else_the_stored_fields(many_segments):
