@@ -684,13 +684,8 @@ def _expected_matches(node: Any, cache: ScoringCache) -> int:
     """At most how many documents a part matches, from its terms' document frequencies (terms
     already located: no reading); unknown parts count as the whole index."""
     if isinstance(node, wq.Term):
-        schema = cache.searcher.schema
-        if node.fieldname not in schema:
-            return 0
-        try:
-            return cache.frequency(node.fieldname, schema[node.fieldname].to_bytes(node.text))
-        except ValueError:
-            return 0
+        text = _bytes_of(node, cache)
+        return cache.frequency(node.fieldname, text) if text is not None else 0
     if isinstance(node, wq.Or) and type(node) in _COMBINATIONS:
         return min(cache.size, sum(_expected_matches(sub, cache) for sub in node.subqueries))
     if isinstance(node, wq.And) and node.subqueries:
@@ -717,18 +712,16 @@ def score_query(cache: ScoringCache, query: Any, weighting: BM25F) -> Matches:
     """Every document matching ``query`` with its score (global document numbers, sorted)."""
     if type(weighting) is not BM25F:  # subclasses may score differently
         raise Unsupported(type(weighting).__name__)
-    cache.locate(list(_term_keys(query, cache.searcher.schema)))
+    cache.locate(list(_term_keys(query, cache)))
     return _evaluate(query, cache, weighting)
 
 
-def _term_keys(node: Any, schema: Any) -> Iterator[tuple[str, bytes]]:
+def _term_keys(node: Any, cache: ScoringCache) -> Iterator[tuple[str, bytes]]:
     """(field, term bytes) of every Term in a query tree, for :meth:`ScoringCache.locate`."""
     if isinstance(node, wq.Term):
-        if node.fieldname in schema:
-            try:
-                yield node.fieldname, schema[node.fieldname].to_bytes(node.text)
-            except ValueError:
-                pass
+        text = _bytes_of(node, cache)
+        if text is not None:
+            yield node.fieldname, text
         return
     for child in node.children():
-        yield from _term_keys(child, schema)
+        yield from _term_keys(child, cache)

@@ -41,7 +41,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 __all__ = ["MIN_POSTINGS", "EXTENSION", "PostingArraysWriter", "PostingArrays", "open_posting_arrays",
-           "term_hash", "covered_fields", "LOOKUP_FIELDS", "AMBIGUOUS", "Described", "segment_arrays", "TermLookup", "term_lookup"]
+           "term_hash", "covered_fields", "LOOKUP_FIELDS", "AMBIGUOUS", "segment_arrays", "TermLookup", "term_lookup"]
 
 MIN_POSTINGS = 512  # four Whoosh blocks: shorter lists are stored without gaps
 EXTENSION = ".npost"
@@ -55,7 +55,6 @@ _SHORT = 128  # a short list's kind: _SHORT + doc type * 16 + weight type (numbe
 AMBIGUOUS = 254  # two terms of the segment share a hash: ask Whoosh
 
 Entry = tuple[int, int, int, int, int]  # offset, count, first document, gap type, weight type
-Described = tuple[int, int, int, int]  # a list's kind, count, start and first document
 
 
 def term_hash(fieldname: str, term: bytes) -> int:
@@ -110,10 +109,6 @@ def decode(data: Any, entry: Entry, offset: int = 0) -> tuple[np.ndarray, np.nda
     _, count, first, gap_type, weight_type = entry
     docs, weights = _stored_list(data, offset, gap_type * 16 + weight_type, count, first)
     return docs, weights.astype(np.float64)
-
-
-def _size(count: int, gap_type: int, weight_type: int) -> int:
-    return count * (_DOC_DTYPES[gap_type].itemsize + _WEIGHT_DTYPES[weight_type].itemsize)
 
 
 def _short_list(docnums: Sequence[int] | np.ndarray, weights: Sequence[float] | np.ndarray) -> tuple[bytes, int]:
@@ -275,11 +270,11 @@ class PostingArrays:
     def postings(self, entry: int, base: int = 0) -> tuple[np.ndarray, np.ndarray] | None:
         """(document numbers plus ``base`` as int64, weights as float64) of an entry's term; None
         when the entry is ambiguous (its hash is shared) and the term must be read from Whoosh."""
-        kinds, counts, starts, firsts = self.describe(np.array([entry], dtype=np.int64))
-        if kinds[0] == AMBIGUOUS:
+        kinds, counts, starts, firsts = (int(values[0]) for values in self.describe(np.array([entry], dtype=np.int64)))
+        if kinds == AMBIGUOUS:
             return None
-        docs, weights = self.read((int(kinds[0]), int(counts[0]), int(starts[0]), int(firsts[0])), base)
-        return docs, weights.astype(np.float64)
+        docs, weights = _stored_list(self._data, starts, kinds, counts, firsts)
+        return docs.astype(np.int64) + base, weights.astype(np.float64)
 
     def describe(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """What :meth:`read` needs for each entry of :meth:`locate` (-1: not there): its list's
@@ -304,27 +299,7 @@ class PostingArrays:
     def views(self, kind: int, count: int, start: int) -> tuple[np.ndarray, np.ndarray, bool]:
         """A described list as stored, without decoding: its document gaps (True) or numbers
         (False), and its weights — views of the file, for a caller that decodes many at once."""
-        if kind < _SHORT:
-            gap_kind, weight_kind = _DOC_DTYPES[kind >> 4], _WEIGHT_DTYPES[kind & 15]
-            gaps = np.frombuffer(self._data, dtype=gap_kind, count=count, offset=start)
-            return gaps, np.frombuffer(self._data, dtype=weight_kind, count=count, offset=start + count * gap_kind.itemsize), True
-        doc_kind, weight_kind = _DOC_DTYPES[(kind - _SHORT) >> 4], _WEIGHT_DTYPES[kind & 15]
-        docs = np.frombuffer(self._data, dtype=doc_kind, count=count, offset=start)
-        return docs, np.frombuffer(self._data, dtype=weight_kind, count=count, offset=start + count * doc_kind.itemsize), False
-
-    def read(self, described: Described, base: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """A described list: document numbers plus ``base`` (int64) and weights as stored."""
-        kind, count, start, first = described
-        if kind < _SHORT:
-            gap_type, weight_type = divmod(kind, 16)
-            gap_kind, weight_kind = _DOC_DTYPES[gap_type], _WEIGHT_DTYPES[weight_type]
-            docs = np.cumsum(np.frombuffer(self._data, dtype=gap_kind, count=count, offset=start), dtype=np.int64)
-            docs += first + base
-            return docs, np.frombuffer(self._data, dtype=weight_kind, count=count, offset=start + count * gap_kind.itemsize)
-        doc_type, weight_type = divmod(kind - _SHORT, 16)
-        doc_kind, weight_kind = _DOC_DTYPES[doc_type], _WEIGHT_DTYPES[weight_type]
-        docs = np.add(np.frombuffer(self._data, dtype=doc_kind, count=count, offset=start), base, dtype=np.int64)
-        return docs, np.frombuffer(self._data, dtype=weight_kind, count=count, offset=start + count * doc_kind.itemsize)
+        return _list_views(self._data, start, kind, count)
 
     def close(self) -> None:
         self._hashes = self._starts = self._counts = self._firsts = self._kinds = None  # type: ignore[assignment]
@@ -376,25 +351,26 @@ _ITEM_BYTES = _item_bytes()
 
 def _list_size(kind: int, count: int) -> int:
     """Bytes of a posting list of this kind and length."""
-    doc_type, weight_type = divmod(kind - _SHORT if kind >= _SHORT else kind, 16)
-    if doc_type >= len(_DOC_TYPES) or weight_type >= len(_WEIGHT_TYPES):
+    size = int(_ITEM_BYTES[kind]) if 0 <= kind < len(_ITEM_BYTES) else -1
+    if size < 0:
         raise ValueError("posting arrays file has a wrong entry")
-    return _size(count, doc_type, weight_type)
+    return count * size
+
+
+def _list_views(buffer: Any, offset: int, kind: int, count: int) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The list at ``offset`` as stored: its document gaps (True, a long list) or numbers (False),
+    and its weights."""
+    gaps = kind < _SHORT
+    doc_kind, weight_kind = _DOC_DTYPES[(kind if gaps else kind - _SHORT) >> 4], _WEIGHT_DTYPES[kind & 15]
+    raw = np.frombuffer(buffer, dtype=doc_kind, count=count, offset=offset)
+    return raw, np.frombuffer(buffer, dtype=weight_kind, count=count, offset=offset + count * doc_kind.itemsize), gaps
 
 
 def _stored_list(buffer: Any, offset: int, kind: int, count: int, first: int) -> tuple[np.ndarray, np.ndarray]:
     """The list at ``offset``: document numbers (int64 for a long list, decoded from its gaps;
     a short list's as stored) and weights as stored."""
-    if kind < _SHORT:
-        gap_type, weight_type = divmod(kind, 16)
-        gap_kind, weight_kind = _DOC_DTYPES[gap_type], _WEIGHT_DTYPES[weight_type]
-        gaps = np.frombuffer(buffer, dtype=gap_kind, count=count, offset=offset)
-        weights = np.frombuffer(buffer, dtype=weight_kind, count=count, offset=offset + count * gap_kind.itemsize)
-        return np.cumsum(gaps, dtype=np.int64) + first, weights
-    doc_type, weight_type = divmod(kind - _SHORT, 16)
-    doc_kind, weight_kind = _DOC_DTYPES[doc_type], _WEIGHT_DTYPES[weight_type]
-    docs = np.frombuffer(buffer, dtype=doc_kind, count=count, offset=offset)
-    return docs, np.frombuffer(buffer, dtype=weight_kind, count=count, offset=offset + count * doc_kind.itemsize)
+    raw, weights, gaps = _list_views(buffer, offset, kind, count)
+    return (np.cumsum(raw, dtype=np.int64) + first if gaps else raw), weights
 
 
 class TermLookup:

@@ -341,8 +341,6 @@ def _collect(
     return top, clusters
 
 
-
-
 def count_facets(searcher: Any, docnums: list[int], kinds: Sequence[str], top: int = 10) -> dict[str, tuple[tuple[str, int], ...]]:
     """Facet counts over these articles: the ``top`` most frequent values, months all in order."""
     reader = searcher.reader()
