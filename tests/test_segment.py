@@ -60,6 +60,23 @@ def test_identical_to_pyvi_tokenize():
     assert compared > 30
 
 
+def test_pos_tags_identical_to_pyvi():
+    """The POS features (true attributes only) give pyvi's own tags, on windows of six words as
+    the entity filter asks."""
+    from pyvi import ViPosTagger
+
+    from newsearch import _pyvi
+
+    compared = 0
+    for paragraph in _paragraphs(20):
+        words = [w.text.replace(" ", "_") for w in segment(paragraph)]
+        for k in range(0, len(words), 5):
+            window = words[k : k + 6]
+            assert _pyvi.pos_tagger.tag(_pyvi.pos_features(window)) == list(ViPosTagger.postagging(" ".join(window))[1])
+            compared += 1
+    assert compared > 100
+
+
 def test_loading_pyvi_leaves_no_temp_files_and_no_sklearn(tmp_path):
     code = (
         "import sys, newsearch.segment as s; s.segment('Trung Quốc'); "
