@@ -103,7 +103,7 @@ def _probe(leaf: Any, lookup: TermLookup | None, fieldname: str, texts: Sequence
     else:
         pending = [(position, None) for position in positions]
     for position, docs in pending:
-        numbers = docs.tolist() if docs is not None else _whoosh_holding(leaf, fieldname, texts[position])
+        numbers = docs if docs is not None else _whoosh_holding(leaf, fieldname, texts[position])
         found[position].extend((leaf, docnum) for docnum in numbers if not leaf.is_deleted(docnum))
 
 

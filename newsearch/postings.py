@@ -376,21 +376,23 @@ def _stored_list(buffer: Any, offset: int, kind: int, count: int, first: int) ->
 class TermLookup:
     """Which documents of a segment hold a term of a few fields: an index writer's probes for ids
     and near-duplicate band keys, one per article and key. Only those fields' term hashes are read
-    into memory (8 bytes a term); an entry and its postings are read from the file when a term is
-    found. A mapped file would do the same work, but every page its binary searches touch would
-    count in the writer's memory: ≈ 10 MB per segment, 350 MB at 350k articles."""
+    into memory (8 bytes a term), with the document of each term held by one document (2 or 4
+    bytes: every id, most band keys), so that a found term costs no read; other entries and their
+    postings are read from the file when found. A mapped file would do the same work, but every
+    page its binary searches touch would count in the writer's memory: ≈ 10 MB per segment, 350
+    MB at 350k articles."""
 
     def __init__(self, handle: Any, fields: Iterable[str]) -> None:
         self._handle = handle
         self._fd = _descriptor(handle)
         header, self._end = _read_header(self._read, handle.seek(0, 2))
         self._tables = {name: (header[name][0], np.dtype(header[name][1])) for name in _TABLES}
-        hashes_at = self._tables["hashes"][0]
-        self._hashes: dict[str, tuple[int, np.ndarray]] = {}
+        self._hashes: dict[str, tuple[int, np.ndarray, np.ndarray, int]] = {}
         for fieldname in fields:
             if fieldname in header["fields"]:
                 lo, hi = header["fields"][fieldname]
-                self._hashes[fieldname] = (lo, np.frombuffer(self._read(hashes_at + 8 * lo, 8 * (hi - lo)), dtype=np.uint64))
+                singles = _narrowed(self._single_documents(lo, hi))
+                self._hashes[fieldname] = (lo, self._table("hashes", lo, hi), singles, int(np.iinfo(singles.dtype).max))
 
     def covers(self, fieldname: str) -> bool:
         """Whether this lookup holds the field's directory (else ask Whoosh)."""
@@ -401,20 +403,66 @@ class TermLookup:
         None when the file cannot say (a field it does not cover, an ambiguous hash): ask Whoosh."""
         if fieldname not in self._hashes:
             return None
-        return self.docs_of_hashes(fieldname, np.array([term_hash(fieldname, text.encode("utf-8"))], dtype=np.uint64)).get(0, _NO_DOCS)
+        found = self.docs_of_hashes(fieldname, np.array([term_hash(fieldname, text.encode("utf-8"))], dtype=np.uint64))
+        docs = found.get(0, [])
+        return None if docs is None else np.array(docs, dtype=np.int64)
 
-    def docs_of_hashes(self, fieldname: str, wanted: np.ndarray) -> dict[int, np.ndarray | None]:
+    def docs_of_hashes(self, fieldname: str, wanted: np.ndarray) -> dict[int, list[int] | None]:
         """:meth:`docs` for many terms at once, by :func:`term_hash` (one binary search for all):
         {position in ``wanted``: documents, or None if the file cannot say} for the terms the
         segment holds; {} for none. Raises KeyError for a field it does not cover."""
-        lo, hashes = self._hashes[fieldname]
+        lo, hashes, singles, many = self._hashes[fieldname]
         if not len(hashes):
             return {}
         where = np.searchsorted(hashes, wanted).clip(max=len(hashes) - 1)
         held = np.flatnonzero(hashes[where] == wanted)
-        return {position: self._entry_docs(lo + at) for position, at in zip(held.tolist(), where[held].tolist())}
+        if not len(held):
+            return {}
+        found: dict[int, list[int] | None] = {}
+        at_held = where[held]
+        for position, at, single in zip(held.tolist(), at_held.tolist(), singles[at_held].tolist()):
+            found[position] = [single] if single != many else self._entry_docs(lo + at)
+        return found
 
-    def _entry_docs(self, entry: int) -> np.ndarray | None:
+    def _single_documents(self, lo: int, hi: int) -> np.ndarray:
+        """For each entry in [lo, hi), the one document holding its term, or ``_MANY`` (several
+        documents, a long list, an ambiguous hash: read the entry). Short lists store plain
+        document numbers, so a one-posting list's first item is its document. Made a slice of
+        the directory at a time (each slice's lists lie together in the file and are read in one
+        piece), so that the temporary arrays stay small."""
+        singles = np.full(hi - lo, _MANY, dtype=np.uint32)
+        for begin in range(lo, hi, _SINGLES_SLICE):
+            end = min(hi, begin + _SINGLES_SLICE)
+            singles[begin - lo : end - lo] = self._slice_singles(begin, end)
+        return singles
+
+    def _slice_singles(self, lo: int, hi: int) -> np.ndarray:
+        singles = np.full(hi - lo, _MANY, dtype=np.uint32)
+        kinds = self._table("kinds", lo, hi).astype(np.int64)
+        counts, starts = self._table("counts", lo, hi), self._table("starts", lo, hi).astype(np.int64)
+        one = np.flatnonzero((counts == 1) & (kinds >= _SHORT) & (kinds != AMBIGUOUS))
+        if not len(one):
+            return singles
+        kinds, starts = kinds[one], starts[one]
+        ends = starts + _ITEM_BYTES[kinds]
+        if (ends <= starts).any() or (ends > self._end).any():
+            raise ValueError("posting arrays file has a wrong entry")
+        first, last = int(starts.min()), int(ends.max())
+        if last - first > _SINGLES_SPAN:  # not laid out together (never written so): read each when found
+            return singles
+        region = self._read(first, last - first)
+        offsets = starts - first
+        doc_types = (kinds - _SHORT) >> 4
+        for doc_type in np.unique(doc_types).tolist():
+            dtype = _DOC_DTYPES[doc_type]
+            chosen = np.flatnonzero(doc_types == doc_type)
+            for shift in range(dtype.itemsize):  # numbers at unaligned offsets: one view per remainder
+                picked = chosen[offsets[chosen] % dtype.itemsize == shift]
+                view = np.frombuffer(region, dtype=dtype, offset=shift, count=(len(region) - shift) // dtype.itemsize)
+                singles[one[picked]] = view[offsets[picked] // dtype.itemsize]
+        return singles
+
+    def _entry_docs(self, entry: int) -> list[int] | None:
         kind = self._value("kinds", entry)
         if kind == AMBIGUOUS:
             return None
@@ -423,11 +471,14 @@ class TermLookup:
         if start + size > self._end:
             raise ValueError("posting arrays file has a wrong entry")
         first = self._value("firsts", entry) if kind < _SHORT else 0
-        return _stored_list(self._read(start, size), 0, kind, count, first)[0].astype(np.int64)
+        return _stored_list(self._read(start, size), 0, kind, count, first)[0].tolist()
+
+    def _table(self, table: str, lo: int, hi: int) -> np.ndarray:
+        offset, dtype = self._tables[table]
+        return np.frombuffer(self._read(offset + lo * dtype.itemsize, (hi - lo) * dtype.itemsize), dtype=dtype)
 
     def _value(self, table: str, entry: int) -> int:
-        offset, dtype = self._tables[table]
-        return int(np.frombuffer(self._read(offset + entry * dtype.itemsize, dtype.itemsize), dtype=dtype)[0])
+        return int(self._table(table, entry, entry + 1)[0])
 
     def _read(self, offset: int, size: int) -> bytes:
         if self._fd is not None:  # no seek, and no buffer refilled for a few bytes
@@ -441,6 +492,19 @@ class TermLookup:
 
     def close(self) -> None:
         self._handle.close()
+
+
+_MANY = np.iinfo(np.uint32).max  # TermLookup: the term is not held by exactly one document
+_SINGLES_SLICE = 1 << 14  # directory entries whose one-document terms are found together
+_SINGLES_SPAN = 1 << 24  # bytes of lists read at once for them (far more than a slice's lists need)
+
+
+def _narrowed(singles: np.ndarray) -> np.ndarray:
+    """Two bytes an entry when every document number fits (a segment under 65,535 articles)."""
+    small = np.iinfo(np.uint16).max
+    if len(singles) and int(singles[singles != _MANY].max(initial=0)) < small:
+        return np.where(singles == _MANY, small, singles).astype(np.uint16)
+    return singles
 
 
 def _descriptor(handle: Any) -> int | None:

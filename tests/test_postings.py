@@ -190,9 +190,15 @@ def test_a_damaged_arrays_file_is_reported_as_a_damaged_index(tmp_path):
         ix.searcher().search("hà nội")
 
 
-def test_a_term_lookup_reads_only_its_fields_and_finds_what_the_arrays_find(tmp_path, monkeypatch):
+@pytest.mark.parametrize("last_document", [900, 70_000])  # one-document terms kept in 2 bytes, or 4
+@pytest.mark.parametrize("slice_size", [7, 1 << 14])  # the directory read a slice at a time, or at once
+def test_a_term_lookup_reads_only_its_fields_and_finds_what_the_arrays_find(tmp_path, monkeypatch, last_document, slice_size):
+    monkeypatch.setattr(postings, "_SINGLES_SLICE", slice_size)
     lists = {("id", f"a{n}".encode()): ([n], [1.0]) for n in range(50)}
+    lists[("id", b"last")] = ([last_document], [1.0])
     lists.update({("dup_bands", f"k{n}".encode()): (list(range(n, 2000, 3)), [1.0] * len(range(n, 2000, 3))) for n in range(3)})
+    lists.update({("dup_bands", f"pair{n}".encode()): ([n, n + 7], [1.0, 1.0]) for n in range(5)})
+    lists[("dup_bands", b"one")] = ([65_535], [1.0])  # the largest two-byte number is no marker
     lists[("content", b"x")] = ([1, 2], [1.0, 1.0])
     arrays = _written(tmp_path, lists, fields=("id", "dup_bands", "content"))
     arrays.close()
