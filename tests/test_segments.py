@@ -6,6 +6,7 @@ from whoosh.fields import TEXT
 from whoosh.analysis import RegexTokenizer
 
 import newsearch
+import newsearch.segments
 from newsearch.index import IndexWriter
 from newsearch.pipeline import build_document
 from newsearch.segments import SegmentBuilder, term_postings
@@ -78,3 +79,37 @@ def test_cancel_leaves_no_segment_files(tmp_path):
         writer._builders.finish()  # segments written, never committed
         writer.cancel()
         assert sorted(p.name for p in ix.path.iterdir()) == before
+
+
+def _segment_files(path) -> dict[str, bytes]:
+    """A lone segment's files by extension (the segment's id differs from build to build)."""
+    return {file.name.split(".", 1)[1]: file.read_bytes() for file in path.iterdir() if file.name.startswith("MAIN_")}
+
+
+def test_short_terms_written_in_one_step_are_byte_for_byte_whooshs(tmp_path, monkeypatch):
+    """Terms of one block go through write_short_term; the files equal those written through
+    Whoosh's own start_term / finish_term for every term (postings, terms table, all)."""
+    articles = list(itertools.islice(newsearch.read_articles([SAMPLE / "baomoi-100.jsonl.gz"]), 60))
+    documents = [build_document(a, None, a.id) for a in articles]
+    documents += [{**d, "id": f"{d['id']}-{copy}"} for copy in range(2) for d in documents]  # common terms: > 1 block
+    documents[0]["title"] += " ngày" * 300  # a term held 300 times by one article: weights differ
+    calls = []
+    real = newsearch.segments.write_short_term
+    monkeypatch.setattr("newsearch.segments.write_short_term", lambda *args: calls.append(real(*args)) or calls[-1])
+
+    def build(path, short_terms: bool) -> dict[str, bytes]:
+        with monkeypatch.context() as patch:
+            if not short_terms:
+                patch.setattr("newsearch.segments.write_short_term", lambda *args: False)
+            builder = SegmentBuilder(path)
+            for document in documents:
+                builder.add(dict(document))
+            builder.finish()
+        return _segment_files(path)
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    one_step, through_whoosh = build(tmp_path / "a", True), build(tmp_path / "b", False)
+    assert set(one_step) >= {"pst", "trm", "npost"}
+    assert one_step == through_whoosh
+    assert calls.count(True) > 1000 and calls.count(False) > 10  # both kinds of term were written
