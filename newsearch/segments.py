@@ -21,7 +21,7 @@ import zlib
 from array import array
 from collections import Counter, defaultdict
 from functools import lru_cache
-from itertools import groupby
+from itertools import groupby, repeat
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -80,7 +80,8 @@ class _Postings:
     Python tuples), sorted by (field, term, document) only when spilled or written."""
 
     def __init__(self) -> None:
-        self.keys: dict[tuple[str, bytes], int] = {}
+        self.keys: dict[str, dict[bytes, int]] = {}  # field → term → key id
+        self.key_count = 0
         self.key_ids = array("I")
         self.docnums = array("I")
         self.freqs = array("I")
@@ -91,35 +92,48 @@ class _Postings:
         return len(self.docnums)
 
     def add(self, fieldname: str, postings: list[Posting], docnum: int) -> None:
-        keys = self.keys
-        for term, freq, value in postings:
-            key = (fieldname, term)
-            key_id = keys.get(key)
-            if key_id is None:
-                key_id = keys[key] = len(keys)
-            self.key_ids.append(key_id)
-            self.docnums.append(docnum)
-            self.freqs.append(freq)
-            self.value_sizes.append(len(value))
-            self.values += value
+        """Keep a document's postings of one field (each term once), a few whole-list steps per
+        field rather than per posting."""
+        if not postings:
+            return
+        keys = self.keys.get(fieldname)
+        if keys is None:
+            keys = self.keys[fieldname] = {}
+        terms, freqs, values = zip(*postings)
+        ids = list(map(keys.get, terms))
+        if None in ids:
+            for n, term in enumerate(terms):
+                if ids[n] is None:
+                    ids[n] = keys[term] = self.key_count
+                    self.key_count += 1
+        self.key_ids.extend(ids)
+        self.docnums.extend(repeat(docnum, len(ids)))
+        self.freqs.extend(freqs)
+        self.value_sizes.extend(map(len, values))
+        self.values += b"".join(values)
 
     def memory(self) -> int:
-        return len(self.keys) * _KEY_BYTES + len(self.docnums) * _POSTING_BYTES + len(self.values)
+        return self.key_count * _KEY_BYTES + len(self.docnums) * _POSTING_BYTES + len(self.values)
 
     def sorted_run(self, field_numbers: dict[str, int]) -> "_Run":
         """The postings ordered by (field, term), each key's in document order (a stable sort on
         the key's rank keeps the order they were added in)."""
         import numpy as np
 
-        ordered_keys = sorted(self.keys)
-        rank = np.empty(len(ordered_keys), dtype=np.int64)
-        rank[np.fromiter((self.keys[k] for k in ordered_keys), dtype=np.int64, count=len(ordered_keys))] = np.arange(len(ordered_keys))
+        fields = sorted(self.keys)
+        ordered_terms = [sorted(self.keys[field]) for field in fields]  # references only: no new tuples
+        rank = np.empty(self.key_count, dtype=np.int64)
+        at = 0
+        for field, terms in zip(fields, ordered_terms):
+            ids = np.fromiter(map(self.keys[field].__getitem__, terms), dtype=np.int64, count=len(terms))
+            rank[ids] = np.arange(at, at + len(terms))
+            at += len(terms)
         key_ranks = rank[np.frombuffer(self.key_ids, dtype=np.uint32)]
         order = np.argsort(key_ranks, kind="stable")
-        counts = np.bincount(key_ranks, minlength=len(ordered_keys)).tolist()
+        counts = iter(np.bincount(key_ranks, minlength=self.key_count).tolist())
         sizes = np.frombuffer(self.value_sizes, dtype=np.uint32)
         # A generator: a list of a million (field, term, count) tuples was ≈ 70 MB at once.
-        keys = ((field_numbers[f], t, n) for (f, t), n in zip(ordered_keys, counts))
+        keys = ((field_numbers[f], t, next(counts)) for f, terms in zip(fields, ordered_terms) for t in terms)
         return _Run(
             keys,
             _Cursor(np.frombuffer(self.docnums, dtype=np.uint32)[order].tobytes()),
