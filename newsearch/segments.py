@@ -60,6 +60,9 @@ def _single_position_value(position: int) -> bytes:
     return pack_uint(1) + pickle.dumps([position], 2)
 
 
+_SINGLE_POSITIONS = [_single_position_value(position) for position in range(4096)]  # most terms: once, early
+
+
 def term_postings(text: str, *, positional: bool) -> tuple[list[Posting], int]:
     """The postings of one field of one document, and the field's length in terms.
 
@@ -70,7 +73,9 @@ def term_postings(text: str, *, positional: bool) -> tuple[list[Posting], int]:
         where: dict[str, list[int]] = defaultdict(list)
         for position, term in enumerate(terms):
             where[term].append(position)
-        return [(t.encode(), len(p), _positions_value(p)) for t, p in where.items()], len(terms)
+        single = _SINGLE_POSITIONS
+        return [(t.encode(), len(p), single[p[0]] if len(p) == 1 and p[0] < len(single) else _positions_value(p))
+                for t, p in where.items()], len(terms)
     counts = Counter(terms)
     return [(t.encode(), n, pack_uint(n)) for t, n in counts.items()], len(terms)
 
@@ -102,10 +107,10 @@ class _Postings:
         terms, freqs, values = zip(*postings)
         ids = list(map(keys.get, terms))
         if None in ids:
-            for n, term in enumerate(terms):
-                if ids[n] is None:
-                    ids[n] = keys[term] = self.key_count
-                    self.key_count += 1
+            new = [term for term, key_id in zip(terms, ids) if key_id is None]
+            keys.update(zip(new, range(self.key_count, self.key_count + len(new))))
+            self.key_count += len(new)
+            ids = list(map(keys.__getitem__, terms))
         self.key_ids.extend(ids)
         self.docnums.extend(repeat(docnum, len(ids)))
         self.freqs.extend(freqs)
