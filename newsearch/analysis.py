@@ -32,13 +32,15 @@ __all__ = [
 ]
 
 
-@lru_cache(maxsize=200_000)
+# Bounded: a worker indexing a large archive meets hundreds of thousands of distinct syllables
+# (numbers, names, foreign words); the most frequent tens of thousands are nearly every syllable.
+@lru_cache(maxsize=65_536)
 def syllable_term(syllable: str) -> str:
     """Index form of one syllable: lower case, modern tone placement."""
     return index_form(syllable)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=65_536)
 def folded_term(syllable: str) -> str:
     """Accent-free form of one syllable (đ folded to d)."""
     return fold_diacritics(syllable_term(syllable))

@@ -66,10 +66,12 @@ class CommittedLookup:
         self._keys = keys
 
     def close(self) -> None:
-        """Close the segments' posting arrays (Whoosh's files close with the reader)."""
+        """Close the segments' posting arrays (Whoosh's files close with the reader) and let their
+        directories go at once: a writer's next lookup is built while this object is still
+        referenced, and two of them at 350k articles were 120 MB."""
         for lookup in self._opened:
             lookup.close()
-        self._opened = []
+        self._opened, self._before, self._session = [], [], []
 
     def live(self, fieldname: str, text: str) -> Iterator[tuple[Any, int]]:
         """(segment reader, document number) of every live document holding the term."""

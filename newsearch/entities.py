@@ -63,7 +63,7 @@ _PROPER_TAGS = frozenset({"Np", "Ny"})
 _GEO_HEADS = frozenset({"châu", "vịnh", "sông", "núi", "đảo", "hồ", "đèo", "bán đảo", "quần đảo", "biển"})
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=32_768)  # bounded: names keep coming; each entry ≈ 250 bytes in every worker
 def entity_key(name: str) -> str:
     """The key entities are indexed and compared by: lower case, modern tone placement."""
     return " ".join(index_form(name).split())
@@ -73,7 +73,7 @@ def _is_capitalised(word: Word) -> bool:
     return _capitalised_text(word.text)
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=32_768)
 def _capitalised_text(text: str) -> bool:
     """Starts with a capital ("Hà"), or is a letter word with a capital inside ("iPhone")."""
     if not text or not text[0].isalnum():

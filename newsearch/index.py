@@ -353,13 +353,13 @@ class IndexWriter(CommitOnExit):
         return self.report
 
     def _commit_whoosh(self) -> None:
+        self._lookup.close()  # nothing is looked up from here on: its memory goes before the workers' peak
         try:
             segments = self._builders.finish() if self._builders is not None else []
         except NewsearchError:
             self.cancel()
             raise
         self._reader.close()
-        self._lookup.close()
         for article_id in self._replacing:
             self._writer.delete_by_term("id", article_id)
 

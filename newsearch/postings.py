@@ -492,6 +492,7 @@ class TermLookup:
 
     def close(self) -> None:
         self._handle.close()
+        self._hashes = {}
 
 
 _MANY = np.iinfo(np.uint32).max  # TermLookup: the term is not held by exactly one document
