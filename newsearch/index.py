@@ -233,7 +233,7 @@ class IndexWriter(CommitOnExit):
         # hold a term (newsearch.committed).
         self._session_segments: set[str] = set()
         self._session_keys = SessionKeys()
-        self._lookup = CommittedLookup(self._reader, self._session_segments, self._session_keys)
+        self._open_lookup: CommittedLookup | None = None  # made on the first look-up: a delete needs none
         self._builders: Builders | None = None
         self._seen: set[str] = set()
         self._replacing: set[str] = set()  # ids of this session with a committed copy to delete
@@ -253,9 +253,21 @@ class IndexWriter(CommitOnExit):
                 self._builders = WorkerBuilders(path, workers) if workers > 0 else LocalBuilders(path)
         return self._builders
 
+    def _lookup(self) -> CommittedLookup:
+        """The look-up of committed ids and band keys (reading the segments' directories: made when
+        first needed, after each commit)."""
+        if self._open_lookup is None:
+            self._open_lookup = CommittedLookup(self._reader, self._session_segments, self._session_keys)
+        return self._open_lookup
+
+    def _close_lookup(self) -> None:
+        if self._open_lookup is not None:
+            self._open_lookup.close()
+            self._open_lookup = None
+
     def _committed(self, article_id: str) -> bool:
         """Whether the id is in the last commit (and not deleted)."""
-        return any(True for _ in self._lookup.live("id", article_id))
+        return any(True for _ in self._lookup().live("id", article_id))
 
     def add(self, article: Article) -> None:
         """Analyse and add one article; an article with the same id is replaced."""
@@ -287,7 +299,7 @@ class IndexWriter(CommitOnExit):
             return found
 
         def committed_with_bands(keys: list[str]) -> list[list[tuple[str, str, bytes]]]:
-            return [[candidate(leaf, docnum) for leaf, docnum in hits] for hits in self._lookup.live_many("dup_bands", keys)]
+            return [[candidate(leaf, docnum) for leaf, docnum in hits] for hits in self._lookup().live_many("dup_bands", keys)]
 
         return self._clusters.assign(article_id, sig, committed_with_bands)
 
@@ -323,8 +335,6 @@ class IndexWriter(CommitOnExit):
         self._session_keys.add("dup_bands", self._clusters.session_keys())
         self._writer = self._index._whoosh_writer(wait=60.0)
         self._reader = self._index.whoosh().reader()
-        self._lookup.close()
-        self._lookup = CommittedLookup(self._reader, self._session_segments, self._session_keys)
         self._seen.clear()  # committed articles are found through the reader from now on
         self._replacing.clear()
         self._clusters.clear()
@@ -353,7 +363,7 @@ class IndexWriter(CommitOnExit):
         return self.report
 
     def _commit_whoosh(self) -> None:
-        self._lookup.close()  # nothing is looked up from here on: its memory goes before the workers' peak
+        self._close_lookup()  # nothing is looked up from here on: its memory goes before the workers' peak
         try:
             segments = self._builders.finish() if self._builders is not None else []
         except NewsearchError:
@@ -391,7 +401,7 @@ class IndexWriter(CommitOnExit):
         """Forget everything since the last commit, including segments the builders wrote."""
         self._close_builders()
         self._reader.close()
-        self._lookup.close()
+        self._close_lookup()
         writer = self._writer
         if not writer.is_closed:
             # Whoosh's cancel() without the files: close the writer's own segment, delete every

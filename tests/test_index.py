@@ -26,6 +26,7 @@ def test_replace_by_id_and_delete(tmp_path):
     assert ix.doc_count() == 1 and writer.report.replaced == 1 and ix.get("a").title == "mới"
     with ix.writer() as writer:
         assert writer.delete("a")
+        assert writer._open_lookup is None  # noqa: SLF001 - a delete reads no segment's directory
     assert ix.doc_count() == 0
 
 
