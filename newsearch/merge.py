@@ -5,7 +5,7 @@ matcher, re-added one at a time to a sorting pool and written again — 322 s fo
 index, longer than building it. Here the terms of the segments are merged in key order, each
 term's postings are read a whole block at a time, their document numbers renumbered with numpy
 (deleted documents dropped), and written with the block writer the segment builders use
-(:func:`newsearch.segments.write_term`). Stored fields, columns and field lengths are copied
+(:func:`newsearch.segments.write_whole_term`). Stored fields, columns and field lengths are copied
 document by document. The result is an ordinary Whoosh segment with the same postings, weights,
 values, stored fields and columns as Whoosh's own merge gives.
 
@@ -30,7 +30,7 @@ from whoosh.util.numeric import byte_to_length
 from .fastscore import encoded_lengths
 from .postings import PostingArraysWriter, covered_fields
 from .schema import VOCABULARY_FIELD
-from .segments import INDEX_NAME, write_term
+from .segments import INDEX_NAME, write_whole_term
 from .termsindex import field_writer
 
 __all__ = ["merge_segments", "merge_small", "merge_all", "tiered_merge", "MERGE_FACTOR", "SMALLEST_TIER", "AUTO_MERGE_DOCS"]
@@ -211,10 +211,8 @@ def _copy_postings(codec: Any, storage: Any, schema: Any, names: list[str], segm
                 if not started:
                     writer.start_field(name, field)
                     started = True
-                writer.start_term(text)
                 freqs = np.concatenate(weights) if len(weights) > 1 else weights[0]
-                write_term(writer._postwriter, (ids.tolist(), freqs.tolist(), values), lengths.get(name))  # noqa: SLF001
-                writer.finish_term()
+                write_whole_term(writer, text, (ids.tolist(), freqs.tolist(), values), lengths.get(name))
                 arrays.add(name, text, ids, freqs)
             if started:
                 writer.finish_field()

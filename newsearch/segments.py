@@ -28,15 +28,16 @@ from typing import Any, Iterator
 from whoosh.codec import default_codec
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Positions
-from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC
+from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
+from whoosh.util.numlists import delta_encode
 
 from .postings import PostingArraysWriter, covered_fields
 from .schema import TERM_FIELDS, VOCABULARY_FIELD, build_schema
 from .termsindex import field_writer
 
-__all__ = ["SegmentBuilder", "term_postings", "write_term", "INDEX_NAME", "TEMP_DIR", "SEGMENT_MEMORY_MB"]
+__all__ = ["SegmentBuilder", "term_postings", "write_term", "write_whole_term", "INDEX_NAME", "TEMP_DIR", "SEGMENT_MEMORY_MB"]
 
 INDEX_NAME = "MAIN"  # Whoosh's default index name: segment files are MAIN_<id>.*
 TEMP_DIR = f"{INDEX_NAME}.tmp"  # Whoosh's temporary files, and our spilled runs
@@ -294,12 +295,18 @@ def write_term(postwriter: Any, block: "_Block", lengths: array | None) -> None:
         postwriter._values = [v for v in values[start : start + limit] if v]  # noqa: SLF001
         postwriter._maxweight = float(max(weights))  # noqa: SLF001
         if lengths is not None:
-            known = len(lengths)
-            sizes = [lengths[d] for d in ids if d < known and lengths[d]]
-            postwriter._minlength = min(sizes) if sizes else None  # noqa: SLF001
-            postwriter._maxlength = max(sizes) if sizes else 0  # noqa: SLF001
+            postwriter._minlength, postwriter._maxlength = _length_bounds(lengths, ids)  # noqa: SLF001
         if start + limit < count:  # a full block with more to come; the last is written by finish
             postwriter._write_block()  # noqa: SLF001
+
+
+def write_whole_term(fieldwriter: Any, term: bytes, block: "_Block", lengths: array | None) -> None:
+    """Write one term's postings into a Whoosh field writer between ``start_field`` and
+    ``finish_field`` (what segment builders and merges both do for every term)."""
+    if not write_short_term(fieldwriter, term, block, lengths, fieldwriter._format.fixed_value_size()):  # noqa: SLF001
+        fieldwriter.start_term(term)
+        write_term(fieldwriter._postwriter, block, lengths)  # noqa: SLF001
+        fieldwriter.finish_term()
 
 
 def write_short_term(fieldwriter: Any, term: bytes, block: "_Block", lengths: array | None, fixed_size: int | None) -> bool:
@@ -313,8 +320,7 @@ def write_short_term(fieldwriter: Any, term: bytes, block: "_Block", lengths: ar
     if count > postwriter._blocklimit or not count:  # noqa: SLF001
         return False
     weights = array("f", freqs)
-    sizes = [lengths[d] for d in docnums if d < len(lengths) and lengths[d]] if lengths is not None else []
-    minlength, maxlength = (min(sizes), max(sizes)) if sizes else (None, 0)
+    minlength, maxlength = _length_bounds(lengths, docnums) if lengths is not None else (None, 0)
     maxweight = float(max(weights))
     first = weights[0]
     if first == 1.0 and all(w == 1.0 for w in weights):
@@ -325,7 +331,7 @@ def write_short_term(fieldwriter: Any, term: bytes, block: "_Block", lengths: ar
         mini_weights = tuple(weights)
     kept = [v for v in values if v]
     mini_values = tuple(kept) if fixed_size is None or fixed_size < 0 else None if fixed_size == 0 else b"".join(kept)
-    data = pickle.dumps((tuple(_gaps(docnums)), mini_weights, mini_values), 2)
+    data = pickle.dumps((tuple(delta_encode(docnums)), mini_weights, mini_values), 2)
     compression = 0
     if len(data) >= COMPRESSION_MIN_SIZE and postwriter._compression:  # noqa: SLF001
         compression = postwriter._compression  # noqa: SLF001
@@ -341,11 +347,15 @@ def write_short_term(fieldwriter: Any, term: bytes, block: "_Block", lengths: ar
     return True
 
 
-def _gaps(docnums: list[int]) -> list[int]:
-    return [docnums[0], *(b - a for a, b in zip(docnums, docnums[1:]))]
+_TERMINFO = W3TermInfo._struct  # noqa: SLF001 - then the postings' offset and length, as its to_bytes()
 
 
-_TERMINFO = struct.Struct("!BfIBBfII")  # whoosh3's W3TermInfo, then the postings' offset and length
+def _length_bounds(lengths: array, docnums: list[int]) -> tuple[int | None, int]:
+    """The shortest and longest field length among a block's documents (None and 0 if none has one),
+    as Whoosh's postings writer keeps them."""
+    known = len(lengths)
+    sizes = [lengths[d] for d in docnums if d < known and lengths[d]]
+    return (min(sizes), max(sizes)) if sizes else (None, 0)
 
 
 _Block = tuple[list[int], list[int], list[bytes]]  # docnums, frequencies, values of one term
@@ -477,11 +487,7 @@ class SegmentBuilder:
                     writer.start_field(name, schema[name])
                     current_field = field_number
                     lengths = self._lengths.get(name)
-                    fixed_size = schema[name].format.fixed_value_size()
-                if not write_short_term(writer, term, postings, lengths, fixed_size):
-                    writer.start_term(term)
-                    write_term(writer._postwriter, postings, lengths)  # noqa: SLF001
-                    writer.finish_term()
+                write_whole_term(writer, term, postings, lengths)
                 arrays.add(name, term, postings[0], postings[1])
             if current_field is not None:
                 writer.finish_field()
