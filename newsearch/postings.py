@@ -276,6 +276,11 @@ class PostingArrays:
         docs, weights = _stored_list(self._data, starts, kinds, counts, firsts)
         return docs.astype(np.int64) + base, weights.astype(np.float64)
 
+    def read(self, kind: int, count: int, start: int, first: int) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers as int64, weights as float64) of a list :meth:`describe` gave."""
+        docs, weights = _stored_list(self._data, start, kind, count, first)
+        return docs.astype(np.int64, copy=False), weights.astype(np.float64)
+
     def describe(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """What :meth:`read` needs for each entry of :meth:`locate` (-1: not there): its list's
         kind (-1 where not there, :data:`AMBIGUOUS` where Whoosh must answer), count, start and

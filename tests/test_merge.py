@@ -7,6 +7,7 @@ import newsearch
 from newsearch.check import check_index
 from newsearch.cli import app
 from newsearch.errors import IndexLockedError
+from newsearch import merge as merge_module
 from newsearch.merge import AUTO_MERGE_DOCS, MERGE_FACTOR, SMALLEST_TIER, merge_small, tiered_merge
 from newsearch.pipeline import build_document
 
@@ -69,6 +70,44 @@ def test_deleted_and_replaced_articles_are_dropped_by_the_merge(tmp_path, no_aut
         with ix.searcher() as searcher:
             assert [h.id for h in searcher.search("Xylofon").hits] == [articles[25].id]
             assert not any(h.id == articles[30].id for h in searcher.search(articles[30].title, limit=50).hits)
+
+
+def _raw_postings(ix: newsearch.Index) -> dict:
+    """Every posting of the fields merged from the posting arrays, with Whoosh's raw values."""
+    with ix.whoosh().reader() as reader:
+        ids = {docnum: stored["id"] for docnum, stored in reader.iter_docs()}
+        out = {}
+        for field, term in reader.all_terms():
+            if reader.schema[field].format.supports("positions"):
+                continue
+            matcher, items = reader.postings(field, term), []
+            while matcher.is_active():
+                items.append((ids[matcher.id()], matcher.weight(), matcher.value()))
+                matcher.next()
+            if items:  # a term of deleted articles only is not merged
+                out[field, term] = sorted(items)
+        return out
+
+
+def test_fields_without_positions_are_merged_from_the_posting_arrays(tmp_path, no_auto_merge, monkeypatch):
+    """Frequencies and existence fields are read from the .npost arrays, long lists (gaps) and
+    short (numbers) alike, deleted articles dropped: the same postings and values as Whoosh's."""
+    monkeypatch.setattr("newsearch.postings.MIN_POSTINGS", 3)  # many lists stored as gaps
+    articles = _articles(45)
+    with newsearch.create_index(tmp_path / "ix") as ix:
+        with ix.writer() as writer:
+            writer.add_many(articles, commit_every=15, workers=0)
+        with ix.writer() as writer:
+            for article in articles[::7]:
+                assert writer.delete(article.id)
+        expected = _raw_postings(ix)
+        assert any(len(items) >= 3 for items in expected.values())
+        read: list[int] = []
+        original = merge_module._InArrays.postings
+        monkeypatch.setattr(merge_module._InArrays, "postings", lambda self: read.append(1) or original(self))
+        ix.optimize()
+        assert _segments(ix) == 1 and _raw_postings(ix) == expected
+        assert len(read) > len(expected) / 2  # most lists came from the arrays
 
 
 def test_segments_written_by_whoosh_itself_are_merged_too(tmp_path, no_auto_merge):
