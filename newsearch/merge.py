@@ -220,7 +220,8 @@ class _InArrays:
 
 def _values_of(field: Any, weights: np.ndarray) -> list[Any]:
     """Whoosh's posting values of a field without positions, made from the weights: a frequency
-    field's value is the frequency as a big-endian uint32, an existence field has none."""
+    field's value is the frequency as a big-endian uint32 (``pack_uint``, as the segment builders
+    write it), an existence field has none."""
     if isinstance(field.format, Frequency):
         packed = weights.astype(">u4").tobytes()
         return [packed[i : i + 4] for i in range(0, len(packed), 4)]
@@ -258,6 +259,7 @@ def _copy_postings(codec: Any, storage: Any, schema: Any, names: list[str], segm
                         v: list[Any] = []
                     else:
                         d, w, v = _postings(readers[number], codec, info, field.format)
+                        v = [] if from_arrays else v  # made from the weights below
                     new = renumbered[number][d]
                     keep = new >= 0
                     if not keep.all():

@@ -270,11 +270,11 @@ class PostingArrays:
     def postings(self, entry: int, base: int = 0) -> tuple[np.ndarray, np.ndarray] | None:
         """(document numbers plus ``base`` as int64, weights as float64) of an entry's term; None
         when the entry is ambiguous (its hash is shared) and the term must be read from Whoosh."""
-        kinds, counts, starts, firsts = (int(values[0]) for values in self.describe(np.array([entry], dtype=np.int64)))
-        if kinds == AMBIGUOUS:
+        kind, count, start, first = (int(values[0]) for values in self.describe(np.array([entry], dtype=np.int64)))
+        if kind == AMBIGUOUS:
             return None
-        docs, weights = _stored_list(self._data, starts, kinds, counts, firsts)
-        return docs.astype(np.int64) + base, weights.astype(np.float64)
+        docs, weights = self.read(kind, count, start, first)
+        return docs + base, weights
 
     def read(self, kind: int, count: int, start: int, first: int) -> tuple[np.ndarray, np.ndarray]:
         """(document numbers as int64, weights as float64) of a list :meth:`describe` gave."""
