@@ -8,7 +8,7 @@ from whoosh import query as wq
 
 import newsearch
 
-from newsearch.fastscore import Matches, ScoringCache, Unsupported, _decoded, _Piece, _scores_at, _union, score_query
+from newsearch.fastscore import Lists, Matches, ScoringCache, Unsupported, _decode, _scores_at, _union, score_query
 from newsearch.query import parse_query
 from newsearch.ranking import DEFAULT_RANKING, build_query
 
@@ -83,16 +83,19 @@ def test_same_scores_as_whoosh_from_lists_stored_as_gaps(gapped_segments, text, 
 
 @given(st.lists(st.tuples(st.lists(st.integers(0, 5000), min_size=1, max_size=40, unique=True).map(sorted), st.booleans()),
                 min_size=1, max_size=6))
-def test_pieces_of_gaps_and_numbers_decode_together_to_global_numbers(lists):
-    pieces, expected = [], []
+def test_lists_of_gaps_and_numbers_decode_together_to_global_numbers(lists):
+    raws, gaps, bases, expected = [], [], [], []
     for number, (docs, as_gaps) in enumerate(lists):
-        offset = number * 6000  # each piece a later segment's
+        offset = number * 6000  # each list a later segment's
         values = np.array(docs)
-        raw = np.diff(values, prepend=values[0]) if as_gaps else values  # as newsearch.postings stores them
-        pieces.append(_Piece(number, raw.astype(np.uint16), np.ones(len(docs), dtype=np.float32), as_gaps,
-                             offset + (docs[0] if as_gaps else 0)))
+        raws.append((np.diff(values, prepend=values[0]) if as_gaps else values).astype(np.uint16))  # as newsearch.postings stores them
+        gaps.append(as_gaps)
+        bases.append(offset + (docs[0] if as_gaps else 0))
         expected += [d + offset for d in docs]
-    assert _decoded(pieces).tolist() == expected
+    sizes = np.array([len(raw) for raw in raws])
+    found = Lists(raws, [np.ones(len(raw), dtype=np.float32) for raw in raws], np.array(gaps), np.array(bases),
+                  sizes, np.arange(len(raws)))
+    assert _decode(found).tolist() == expected
 
 
 @pytest.mark.parametrize("text", QUERIES)

@@ -63,8 +63,9 @@ def _read(arrays, field, term):
                        min_size=1, max_size=12),
        st.booleans())
 def test_every_term_of_a_covered_field_is_found_with_its_postings(tmp_path_factory, lists, whole_weights):
-    terms = {("content" if n % 2 else "title", t): (d, [float(i % 7 + 1) if whole_weights else i / 3 for i in range(len(d))])
-             for n, (t, d) in enumerate(lists.items())}
+    terms = {("content" if n % 2 else "title", t): (d, [float((i % 7 + 1) * (1 + n % 3 * 200)) if whole_weights else i / 3
+                                                      for i in range(len(d))])
+             for n, (t, d) in enumerate(lists.items())}  # whole weights of one byte and of two
     terms[("id", b"x")] = ([1], [1.0])  # a field left to Whoosh
     arrays = _written(tmp_path_factory.mktemp("arrays"), terms, fields=("content", "title", "entities"))
     try:
@@ -77,10 +78,25 @@ def test_every_term_of_a_covered_field_is_found_with_its_postings(tmp_path_facto
                 (entry,) = arrays.locate(field, np.array([postings.term_hash(field, term)], dtype=np.uint64)).tolist()
                 assert arrays.frequency(entry) == len(docs)
                 assert arrays.postings(entry, base=1000)[0].tolist() == [d + 1000 for d in docs]  # a later segment's
+                _assert_typed_views_slice_as_views(arrays, entry)
         assert _read(arrays, "content", b"\xff" * 7) is None  # absent: longer than any term drawn
         assert arrays.locate("entities", np.array([1, 2], dtype=np.uint64)).tolist() == [-1, -1]  # covered, empty
     finally:
         arrays.close()
+
+
+def _assert_typed_views_slice_as_views(arrays, entry):
+    """A list sliced out of the file's typed views (what a query reads) is the list as stored."""
+    kind, count, start, _ = (int(values[0]) for values in arrays.describe(np.array([entry])))
+    raw, weights, gaps = arrays.views(kind, count, start)
+    stored_gaps, doc_type, doc_size, weight_type, weight_size = postings.LIST_KINDS[kind]
+    doc_views, weight_views = arrays.typed_views()
+    at = start // doc_size
+    assert doc_views[doc_type][start % doc_size][at : at + count].tolist() == raw.tolist()
+    weights_start = start + count * doc_size
+    at = weights_start // weight_size
+    assert weight_views[weight_type][weights_start % weight_size][at : at + count].tolist() == weights.tolist()
+    assert stored_gaps == gaps
 
 
 def test_terms_sharing_a_hash_are_left_to_whoosh(tmp_path, monkeypatch):
