@@ -91,15 +91,14 @@ class _Batch:
 class Lists:
     """Posting lists as stored, one after another (:meth:`ScoringCache.lists_of`): each one's
     document gaps or numbers and weights (views of the files), whether it holds gaps, what to add
-    to its numbers (its segment's first global number, and a gap list's first document), its
-    length (none is empty) and its segment."""
+    to its numbers (its segment's first global number, and a gap list's first document), and its
+    length (none is empty)."""
 
     raws: list[np.ndarray]
     weights: list[np.ndarray]
     gaps: np.ndarray
     bases: np.ndarray
     sizes: np.ndarray
-    segments: np.ndarray  # each list's segment (its number in ScoringCache.segments)
 
 
 def _decode(lists: Lists) -> np.ndarray:
@@ -270,9 +269,8 @@ class ScoringCache:
             kept = np.flatnonzero(sizes)
             raws, weights = [raws[i] for i in kept.tolist()], [weights[i] for i in kept.tolist()]
             gaps, bases, terms, sizes = gaps[kept], bases[kept], terms[kept], sizes[kept]
-            segment_numbers = segment_numbers[kept]
         totals = np.bincount(terms, weights=sizes, minlength=len(keys)).astype(np.int64)
-        return Lists(raws, weights, gaps, bases, sizes, segment_numbers), totals
+        return Lists(raws, weights, gaps, bases, sizes), totals
 
     def term_postings(self, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
         """A term's postings over every segment: global document numbers (int64, sorted) and
@@ -283,28 +281,47 @@ class ScoringCache:
             return _EMPTY_DOCS, _EMPTY_SCORES
         return _decode(lists), np.concatenate(lists.weights, dtype=np.float64)
 
+    def _segment_lists(self, fieldname: str, text: bytes) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """The term's list in each segment holding it, decoded: (segment number, global document
+        numbers, weights as stored). One term's few lists, without :meth:`lists_of`'s fixed cost
+        (a short query's terms are read one at a time, for the articles still in the running)."""
+        batch, column = self._where(fieldname, text)
+        kinds, counts, starts, firsts = (table[:, column].tolist() for table in batch.tables())
+        for number, kind in enumerate(kinds):
+            if kind == _ABSENT:
+                continue
+            segment = self.segments[number]
+            described = LIST_KINDS[kind] if kind >= 0 else None
+            if described is None:  # Whoosh's postings: no arrays, or a hash the segment shares
+                found = self.postings.find(segment, fieldname, text)
+                if found is not None and len(found[0]):
+                    yield number, found[0] + segment.offset, found[1]
+                continue
+            raw, weights, gaps = segment.arrays.views(kind, counts[number], starts[number])  # type: ignore[union-attr]
+            docs = np.cumsum(raw, dtype=np.int64) if gaps else raw.astype(np.int64)
+            docs += segment.offset + (firsts[number] if gaps else 0)
+            yield number, docs, weights
+
     def term_postings_within(self, fieldname: str, text: bytes, within: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
         """:meth:`term_postings` of only the documents in ``within`` (sorted global numbers), and
         the term's whole document frequency: each segment's list is looked into for that segment's
         share of ``within``, and only the weights found are converted."""
         docs, weights = [], []
-        lists, totals = self.lists_of([(fieldname, text)])
+        frequency = 0
         member = self._membership(within) if len(within) * _DENSE_FROM > self.size else None
         bounds = np.searchsorted(within, self._starts).tolist() if member is None else []
-        for raw, segment_weights, gaps, base, number in zip(lists.raws, lists.weights, lists.gaps.tolist(),
-                                                            lists.bases.tolist(), lists.segments.tolist()):
-            if member is None and bounds[number] == bounds[number + 1]:
-                continue
-            segment_docs = np.cumsum(raw, dtype=np.int64) if gaps else raw.astype(np.int64)
-            segment_docs += base
+        for number, segment_docs, segment_weights in self._segment_lists(fieldname, text):
+            frequency += len(segment_docs)
             if member is not None:  # many documents still in the running: a look-up table
                 at = np.flatnonzero(member[segment_docs])
             else:
-                at = _positions_of(segment_docs, within[bounds[number] : bounds[number + 1]])
+                lo, hi = bounds[number], bounds[number + 1]
+                if lo == hi:
+                    continue
+                at = _positions_of(segment_docs, within[lo:hi])
             if len(at):
                 docs.append(segment_docs[at])
                 weights.append(segment_weights[at])
-        frequency = int(totals[0])
         if not docs:
             return _EMPTY_DOCS, _EMPTY_SCORES, frequency
         return np.concatenate(docs), np.concatenate(weights, dtype=np.float64), frequency

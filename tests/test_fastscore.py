@@ -93,8 +93,7 @@ def test_lists_of_gaps_and_numbers_decode_together_to_global_numbers(lists):
         bases.append(offset + (docs[0] if as_gaps else 0))
         expected += [d + offset for d in docs]
     sizes = np.array([len(raw) for raw in raws])
-    found = Lists(raws, [np.ones(len(raw), dtype=np.float32) for raw in raws], np.array(gaps), np.array(bases),
-                  sizes, np.arange(len(raws)))
+    found = Lists(raws, [np.ones(len(raw), dtype=np.float32) for raw in raws], np.array(gaps), np.array(bases), sizes)
     assert _decode(found).tolist() == expected
 
 
