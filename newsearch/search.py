@@ -223,13 +223,10 @@ class Searcher:
         total = int(np.count_nonzero(np.bincount(codes))) if codes is not None and len(codes) else len(docs)
         window = slice(request.offset, request.offset + request.limit)
         hits = []
-        if codes is not None:  # the page's clusters' members, picked out of every match once
-            on_page = np.isin(codes, clusters[ranked[window]])
-            page_docs, page_codes = docs[on_page], codes[on_page]
         for rank, (docnum, score) in enumerate(zip(ranked[window].tolist(), ranked_scores[window].tolist()), start=request.offset + 1):
             similar: tuple[str, ...] = ()
-            if codes is not None:
-                members = page_docs[page_codes == clusters[docnum]]
+            if clusters is not None:  # the hit's cluster's other members among the matches
+                members = cache.cluster_members(int(clusters[docnum]), among=docs)
                 similar = cache.article_ids([d for d in members.tolist() if d != docnum])
             hits.append(_hit(rank, searcher.stored_fields(docnum), score, terms, False, similar))
         facets = count_facets(searcher, docs.tolist(), request.facets) if request.facets else None

@@ -1,5 +1,7 @@
 """Vectorised scoring must give exactly what Whoosh's matchers give: same articles, same scores."""
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -163,3 +165,23 @@ def test_article_ids_come_from_the_id_column_or_else_the_stored_fields(many_segm
         older = ScoringCache(searcher)
         older._id_column = False  # an index made before ids had a column
         assert older.article_ids(docnums) == expected
+
+
+def test_cluster_members_are_the_documents_of_the_cluster_among_those_asked(tmp_path):
+    articles = list(itertools.islice(newsearch.read_articles([SAMPLE]), 12))
+    copies = [newsearch.Article(id=f"copy-{n}-{a.id}", title=a.title, lead=a.lead, body=a.body)
+              for n, a in enumerate(articles[:3] * 2)]  # three clusters of three, over two segments
+    with newsearch.create_index(tmp_path / "ix") as ix:
+        with ix.writer() as writer:
+            writer.add_many(articles, workers=0)
+        with ix.writer() as writer:
+            writer.add_many(copies, workers=0)
+        with ix.whoosh().searcher() as searcher:
+            cache = ScoringCache(searcher)
+            clusters = cache.clusters()
+            assert sorted(np.bincount(clusters).tolist())[-3:] == [3, 3, 3]
+            among = np.arange(0, cache.size, 2)
+            for code in np.unique(clusters).tolist():
+                expected = np.flatnonzero(clusters == code).tolist()
+                assert cache.cluster_members(code, among=np.arange(cache.size)).tolist() == expected
+                assert cache.cluster_members(code, among=among).tolist() == [d for d in expected if d % 2 == 0]
