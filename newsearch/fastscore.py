@@ -522,15 +522,16 @@ def _score_into(out: np.ndarray, node: wq.Term, factor: float, docs: np.ndarray,
 
     BM25F as Whoosh computes it, idf · w · (k1 + 1) / (w + k1 · (1 − b + b · length / average),
     its constants multiplied first: four passes over the postings instead of seven (a title query
-    at 350k articles scores ≈ 900,000); the same up to the last bit or two."""
+    at 350k articles scores ≈ 900,000); the same up to the last bit or two. Weights may come as
+    float32 (a long query's, half the bytes to move): the products are taken in float64."""
     if not cache.searcher.schema[node.fieldname].scorable:
-        np.multiply(weights, factor, out=out)
+        np.multiply(weights, factor, out=out, dtype=np.float64)
         return
     b = weighting._field_B.get(node.fieldname, weighting.B)  # noqa: SLF001
     k1 = weighting.K1
     denominators = cache.length_norms(node.fieldname, b, k1)[docs]
     denominators += weights
-    np.multiply(weights, _idf(frequency, cache.size) * (k1 + 1) * factor, out=out)
+    np.multiply(weights, _idf(frequency, cache.size) * (k1 + 1) * factor, out=out, dtype=np.float64)
     out /= denominators
 
 
@@ -690,7 +691,7 @@ def _flat_sum(core: Any, extra: Any | None, cache: ScoringCache, weighting: BM25
         return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
     # every term's postings decoded and joined at once (the core's first), each term scored in its slice
     every_doc = _decode(lists)
-    every_weight = np.concatenate(lists.weights, dtype=np.float64)
+    every_weight = np.concatenate(lists.weights, dtype=np.float32)  # exact: stored weights are float32 or small whole numbers
     every_score = np.empty(len(every_doc))
     start = 0
     for (node, factor), end in zip(leaves, ends):
