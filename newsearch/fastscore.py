@@ -582,7 +582,7 @@ def _scores_at(part: Matches, docs: np.ndarray, size: int) -> np.ndarray:
         dense = np.zeros(size)
         dense[part.docs] = part.scores
         return dense[docs]
-    where = np.searchsorted(part.docs, docs).clip(max=len(part.docs) - 1)
+    where = np.minimum(part.docs.searchsorted(docs), len(part.docs) - 1)
     return np.where(part.docs[where] == docs, part.scores[where], 0.0)
 
 
@@ -592,9 +592,9 @@ def _positions_of(docs: np.ndarray, within: np.ndarray) -> np.ndarray:
     if not len(docs) or not len(within):
         return _EMPTY_DOCS
     if len(within) < len(docs):
-        where = np.searchsorted(docs, within).clip(max=len(docs) - 1)
+        where = np.minimum(docs.searchsorted(within), len(docs) - 1)
         return where[docs[where] == within]
-    where = np.searchsorted(within, docs).clip(max=len(within) - 1)
+    where = np.minimum(within.searchsorted(docs), len(within) - 1)
     return np.flatnonzero(within[where] == docs)
 
 

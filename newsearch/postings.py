@@ -246,7 +246,7 @@ class PostingArrays:
         if len(hashes) == 1:  # one term (a document frequency while building a query): no array ops
             at = int(part.searchsorted(hashes[0]))
             return np.array([lo + at if at < hi - lo and part[at] == hashes[0] else -1], dtype=np.int64)
-        where = np.searchsorted(part, hashes).clip(max=hi - lo - 1)
+        where = np.minimum(part.searchsorted(hashes), hi - lo - 1)  # ndarray.clip's checks cost more than the search
         return np.where(part[where] == hashes, where + lo, -1)
 
     def terms(self, fieldname: str) -> list[bytes] | None:
@@ -448,7 +448,7 @@ class TermLookup:
         lo, hashes, singles, many = self._hashes[fieldname]
         if not len(hashes):
             return {}
-        where = np.searchsorted(hashes, wanted).clip(max=len(hashes) - 1)
+        where = np.minimum(hashes.searchsorted(wanted), len(hashes) - 1)
         held = np.flatnonzero(hashes[where] == wanted)
         if not len(held):
             return {}
