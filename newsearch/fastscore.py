@@ -33,7 +33,7 @@ from whoosh.util.numeric import byte_to_length
 from .postings import AMBIGUOUS, LIST_KINDS, PostingArrays, segment_arrays, term_hash
 from .ranking import WideOr
 
-__all__ = ["Unsupported", "ScoringCache", "score_query", "Matches", "encoded_lengths"]
+__all__ = ["Unsupported", "ScoringCache", "score_query", "query_terms", "Matches", "encoded_lengths"]
 
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _EMPTY_DOCS = np.empty(0, dtype=np.int64)
@@ -777,8 +777,13 @@ def score_query(cache: ScoringCache, query: Any, weighting: BM25F) -> Matches:
     """Every document matching ``query`` with its score (global document numbers, sorted)."""
     if type(weighting) is not BM25F:  # subclasses may score differently
         raise Unsupported(type(weighting).__name__)
-    cache.locate(list(_term_keys(query, cache)))
+    cache.locate(query_terms(query, cache))
     return _evaluate(query, cache, weighting)
+
+
+def query_terms(query: Any, cache: ScoringCache) -> list[tuple[str, bytes]]:
+    """(field, term bytes) of every term of a query, for :meth:`ScoringCache.locate`."""
+    return list(_term_keys(query, cache))
 
 
 def _term_keys(node: Any, cache: ScoringCache) -> Iterator[tuple[str, bytes]]:
