@@ -243,12 +243,12 @@ class ScoringCache:
                 table[rows] = values[:, columns].T
         present = np.flatnonzero(kinds.ravel() != _ABSENT)  # term-major: each term's segments in order
         terms, segment_numbers = np.divmod(present, count)
-        piece_kinds = kinds.ravel()[present]
+        list_kinds = kinds.ravel()[present]
         sizes = counts.ravel()[present]
         raws: list[np.ndarray] = []
         weights: list[np.ndarray] = []
         views = [segment.arrays.typed_views() if segment.arrays is not None else None for segment in self.segments]
-        for term, number, kind, size, start in zip(terms.tolist(), segment_numbers.tolist(), piece_kinds.tolist(),
+        for term, number, kind, size, start in zip(terms.tolist(), segment_numbers.tolist(), list_kinds.tolist(),
                                                    sizes.tolist(), starts.ravel()[present].tolist()):
             described = LIST_KINDS[kind] if kind >= 0 else None
             if described is None:  # Whoosh's postings: no arrays, or a hash the segment shares
@@ -263,9 +263,9 @@ class ScoringCache:
             start += size * doc_size
             at = start // weight_size
             weights.append(weight_views[weight_type][start % weight_size][at : at + size])
-        gaps = _GAP_KINDS[piece_kinds.clip(min=0)] & (piece_kinds >= 0)  # Whoosh's lists come as numbers
+        gaps = _GAP_KINDS[list_kinds.clip(min=0)] & (list_kinds >= 0)  # Whoosh's lists come as numbers
         bases = self._starts[segment_numbers] + np.where(gaps, firsts.ravel()[present], 0)
-        if (piece_kinds < 0).any() or (piece_kinds == AMBIGUOUS).any():  # sizes as read; empty lists dropped
+        if (list_kinds < 0).any() or (list_kinds == AMBIGUOUS).any():  # sizes as read; empty lists dropped
             sizes = np.array([len(raw) for raw in raws], dtype=np.int64)
             kept = np.flatnonzero(sizes)
             raws, weights = [raws[i] for i in kept.tolist()], [weights[i] for i in kept.tolist()]
