@@ -30,7 +30,7 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from .postings import AMBIGUOUS, LIST_KINDS, PostingArrays, segment_arrays, term_hash
+from .postings import AMBIGUOUS, GAP_KINDS, PostingArrays, segment_arrays, sliced_lists, term_hash
 from .ranking import WideOr
 
 __all__ = ["Unsupported", "ScoringCache", "score_query", "query_terms", "Matches", "encoded_lengths"]
@@ -44,7 +44,6 @@ _COMBINATIONS = (wq.Or, wq.And, WideOr)
 _DENSE_FROM = 16  # a union of more than 1/16 of the index's documents is summed in a dense array
 _ABSENT, _ASK_WHOOSH = -1, -2  # a located list's kind: not in the segment / read Whoosh's postings
 _LOCATED_MEMO = 50_000  # terms whose directory entries are remembered, per searcher
-_GAP_KINDS = np.array([kind is not None and kind[0] for kind in LIST_KINDS], dtype=bool)  # list kinds stored as gaps
 
 
 class Unsupported(Exception):
@@ -245,27 +244,15 @@ class ScoringCache:
         terms, segment_numbers = np.divmod(present, count)
         list_kinds = kinds.ravel()[present]
         sizes = counts.ravel()[present]
-        raws: list[np.ndarray] = []
-        weights: list[np.ndarray] = []
-        views = [segment.arrays.typed_views() if segment.arrays is not None else None for segment in self.segments]
-        for term, number, kind, size, start in zip(terms.tolist(), segment_numbers.tolist(), list_kinds.tolist(),
-                                                   sizes.tolist(), starts.ravel()[present].tolist()):
-            described = LIST_KINDS[kind] if kind >= 0 else None
-            if described is None:  # Whoosh's postings: no arrays, or a hash the segment shares
-                found = self.postings.find(self.segments[number], *keys[term])
-                raws.append(found[0] if found is not None else _EMPTY_DOCS)
-                weights.append(found[1] if found is not None else _EMPTY_SCORES)
-                continue
-            _, doc_type, doc_size, weight_type, weight_size = described
-            doc_views, weight_views = views[number]  # type: ignore[misc]
-            at = start // doc_size
-            raws.append(doc_views[doc_type][start % doc_size][at : at + size])
-            start += size * doc_size
-            at = start // weight_size
-            weights.append(weight_views[weight_type][start % weight_size][at : at + size])
-        gaps = _GAP_KINDS[list_kinds.clip(min=0)] & (list_kinds >= 0)  # Whoosh's lists come as numbers
+        raws, weights = sliced_lists([segment.arrays for segment in self.segments], segment_numbers.tolist(),
+                                     list_kinds.tolist(), sizes.tolist(), starts.ravel()[present].tolist())
+        from_whoosh = np.flatnonzero((list_kinds < 0) | (list_kinds == AMBIGUOUS))  # no arrays, or a shared hash
+        for at in from_whoosh.tolist():
+            found = self.postings.find(self.segments[segment_numbers[at]], *keys[terms[at]])
+            raws[at], weights[at] = found if found is not None else (_EMPTY_DOCS, _EMPTY_SCORES)
+        gaps = GAP_KINDS[list_kinds.clip(min=0)] & (list_kinds >= 0)  # Whoosh's lists come as numbers
         bases = self._starts[segment_numbers] + np.where(gaps, firsts.ravel()[present], 0)
-        if (list_kinds < 0).any() or (list_kinds == AMBIGUOUS).any():  # sizes as read; empty lists dropped
+        if len(from_whoosh):  # sizes as read; empty lists dropped
             sizes = np.array([len(raw) for raw in raws], dtype=np.int64)
             kept = np.flatnonzero(sizes)
             raws, weights = [raws[i] for i in kept.tolist()], [weights[i] for i in kept.tolist()]
@@ -292,8 +279,7 @@ class ScoringCache:
             if kind == _ABSENT:
                 continue
             segment = self.segments[number]
-            described = LIST_KINDS[kind] if kind >= 0 else None
-            if described is None:  # Whoosh's postings: no arrays, or a hash the segment shares
+            if kind == _ASK_WHOOSH or kind == AMBIGUOUS:  # no arrays, or a hash the segment shares
                 found = self.postings.find(segment, fieldname, text)
                 if found is not None and len(found[0]):
                     yield number, found[0] + segment.offset, found[1]

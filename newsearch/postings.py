@@ -41,7 +41,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 __all__ = ["MIN_POSTINGS", "EXTENSION", "PostingArraysWriter", "PostingArrays", "open_posting_arrays",
-           "term_hash", "covered_fields", "LOOKUP_FIELDS", "AMBIGUOUS", "LIST_KINDS", "segment_arrays", "TermLookup", "term_lookup"]
+           "term_hash", "covered_fields", "LOOKUP_FIELDS", "AMBIGUOUS", "GAP_KINDS", "sliced_lists", "segment_arrays", "TermLookup", "term_lookup"]
 
 MIN_POSTINGS = 512  # four Whoosh blocks: shorter lists are stored without gaps
 EXTENSION = ".npost"
@@ -309,10 +309,7 @@ class PostingArrays:
 
     def typed_views(self) -> tuple[list[list[np.ndarray]], list[list[np.ndarray]]]:
         """The whole file as arrays of each document type and each weight type, at each alignment
-        (``docs[type][offset % size]``): a list of :data:`LIST_KINDS` at byte ``offset`` is then a
-        slice of one, ``[offset // size : offset // size + count]``. A long query reads a list per
-        term and segment (3,000 at 350k articles); a slice costs a fifth of a new array made over
-        the file."""
+        (``docs[type][offset % size]``), for :func:`sliced_lists`."""
         if self._typed is None:
             self._typed = tuple(  # type: ignore[assignment]
                 [[np.frombuffer(self._data, dtype=kind, count=max(0, (len(self._data) - at) // kind.itemsize), offset=at)
@@ -371,7 +368,8 @@ _ITEM_BYTES = _item_bytes()
 
 def _list_kinds() -> list[tuple[bool, int, int, int, int] | None]:
     """For each list kind: (stored as gaps, document type, its size, weight type, its size), the
-    types numbered as in :meth:`PostingArrays.typed_views`; None for a kind no writer makes."""
+    types numbered as in :meth:`PostingArrays.typed_views`; None for a kind no writer makes (and
+    for AMBIGUOUS)."""
     table: list[tuple[bool, int, int, int, int] | None] = [None] * 256
     for doc_type, doc_kind in enumerate(_DOC_DTYPES):
         for weight_type, weight_kind in enumerate(_WEIGHT_DTYPES):
@@ -380,7 +378,36 @@ def _list_kinds() -> list[tuple[bool, int, int, int, int] | None]:
     return table
 
 
-LIST_KINDS = _list_kinds()
+_LIST_KINDS = _list_kinds()
+GAP_KINDS = np.array([kind is not None and kind[0] for kind in _LIST_KINDS], dtype=bool)  # list kinds stored as gaps
+
+
+def sliced_lists(files: Sequence[PostingArrays | None], numbers: list[int], kinds: list[int], counts: list[int],
+                 starts: list[int]) -> tuple[list[np.ndarray | None], list[np.ndarray | None]]:
+    """Many described lists (:meth:`PostingArrays.describe`), each in the file ``files[number]``,
+    as stored — document gaps or numbers, and weights — in the order given; None for a list the
+    arrays cannot give (kind -2 or :data:`AMBIGUOUS`: read Whoosh's postings).
+
+    Each list is a slice of one of its file's :meth:`PostingArrays.typed_views`: a long query
+    reads a list per term and segment (3,000 at 350k articles), and a slice costs a fifth of a new
+    array made over the file."""
+    raws: list[np.ndarray | None] = []
+    weights: list[np.ndarray | None] = []
+    views = [file.typed_views() if file is not None else None for file in files]
+    for number, kind, count, start in zip(numbers, kinds, counts, starts):
+        described = _LIST_KINDS[kind] if kind >= 0 else None
+        if described is None:
+            raws.append(None)
+            weights.append(None)
+            continue
+        _, doc_type, doc_size, weight_type, weight_size = described
+        doc_views, weight_views = views[number]  # type: ignore[misc]
+        at = start // doc_size
+        raws.append(doc_views[doc_type][start % doc_size][at : at + count])
+        start += count * doc_size  # the weights follow the documents
+        at = start // weight_size
+        weights.append(weight_views[weight_type][start % weight_size][at : at + count])
+    return raws, weights
 
 
 def _list_size(kind: int, count: int) -> int:
