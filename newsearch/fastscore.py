@@ -32,8 +32,9 @@ from whoosh.util.numeric import byte_to_length
 
 from .postings import AMBIGUOUS, GAP_KINDS, PostingArrays, segment_arrays, sliced_lists, term_hash
 from .ranking import WideOr
+from .topk import kth_best_score
 
-__all__ = ["Unsupported", "ScoringCache", "score_query", "query_terms", "Matches", "encoded_lengths"]
+__all__ = ["Unsupported", "ScoringCache", "score_query", "query_terms", "Matches", "Wanted", "encoded_lengths"]
 
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _EMPTY_DOCS = np.empty(0, dtype=np.int64)
@@ -44,6 +45,8 @@ _COMBINATIONS = (wq.Or, wq.And, WideOr)
 _DENSE_FROM = 16  # a union of more than 1/16 of the index's documents is summed in a dense array
 _ABSENT, _ASK_WHOOSH = -1, -2  # a located list's kind: not in the segment / read Whoosh's postings
 _LOCATED_MEMO = 50_000  # terms whose directory entries are remembered, per searcher
+_RARE_SHARE = 1 / 32  # a long query's terms in fewer of the articles are scored first (a first bar)
+_MARGIN = 1e-9  # relative: sums made in another order may differ in the last bits
 
 
 class Unsupported(Exception):
@@ -52,10 +55,23 @@ class Unsupported(Exception):
 
 @dataclass
 class Matches:
-    """Matching documents (sorted global document numbers) and their scores."""
+    """Matching documents (sorted global document numbers) and their scores. Scores below
+    ``exact_from`` may be too low (terms left unscored, see :class:`Wanted`); every document
+    whose score reaches it has its exact score."""
 
     docs: np.ndarray
     scores: np.ndarray
+    exact_from: float = float("-inf")
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """Only the best ``count`` results will be read (near-duplicates counted once when ``codes``,
+    a cluster code per document index-wide, are given): a long query's commonest terms are then
+    scored only for the articles that can still reach them."""
+
+    count: int
+    codes: np.ndarray | None = None
 
 
 @dataclass
@@ -591,16 +607,18 @@ def _restricted(matches: Matches, within: np.ndarray | None) -> Matches:
     return Matches(matches.docs[at], matches.scores[at])
 
 
-def _evaluate(node: Any, cache: ScoringCache, weighting: BM25F, within: np.ndarray | None = None) -> Matches:
+def _evaluate(node: Any, cache: ScoringCache, weighting: BM25F, within: np.ndarray | None = None,
+              wanted: Wanted | None = None) -> Matches:
     """The documents matching ``node`` (only those in ``within`` when given: an And's later parts
     and an AndMaybe's extra are read only for the documents still in the running) and their scores:
-    the same matches either way, and the same scores to the last bit or two."""
+    the same matches either way, and the same scores to the last bit or two (exact only where
+    they can reach the ``wanted`` results, when given)."""
     if isinstance(node, wq.Term):
         return _term(node, cache, weighting, within)
     if within is None:
         shape = _or_shape(node)
         if shape is not None:
-            return _flat_sum(shape[0], shape[1], cache, weighting)
+            return _flat_sum(shape[0], shape[1], cache, weighting, wanted)
     if node is wq.NullQuery or isinstance(node, type(wq.NullQuery)):
         return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
     if type(node) in _COMBINATIONS and not getattr(node, "minmatch", 0) and getattr(node, "scale", None) is None:
@@ -653,7 +671,7 @@ def _leaves(node: Any, factor: float = 1.0) -> Iterator[tuple[wq.Term, float]]:
         yield from _leaves(sub, inner)
 
 
-def _flat_sum(core: Any, extra: Any | None, cache: ScoringCache, weighting: BM25F) -> Matches:
+def _flat_sum(core: Any, extra: Any | None, cache: ScoringCache, weighting: BM25F, wanted: Wanted | None = None) -> Matches:
     """An Or tree (with an AndMaybe's extra Or tree) as one sum over its terms: each term's
     scores are added into one array, where evaluating the tree merged each nested Or on its own
     (at 350k articles a title query's twelve syllables each made an index-wide union of their
@@ -671,27 +689,23 @@ def _flat_sum(core: Any, extra: Any | None, cache: ScoringCache, weighting: BM25
         if tree is core:
             core_terms = len(keys)
     lists, totals = cache.lists_of(keys)
-    ends = np.cumsum(totals).tolist()
-    core_size = ends[core_terms - 1] if core_terms else 0
+    ends = np.cumsum(totals)
+    core_size = int(ends[core_terms - 1]) if core_terms else 0
     if not core_size:
         return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
     # every term's postings decoded and joined at once (the core's first), each term scored in its slice
     every_doc = _decode(lists)
     every_weight = np.concatenate(lists.weights, dtype=np.float32)  # exact: stored weights are float32 or small whole numbers
+    spans = _Spans(every_doc, every_weight, leaves, (ends - totals).tolist(), ends.tolist())
+    if wanted is not None and len(every_doc) * _DENSE_FROM > cache.size:
+        return _pruned_sum(spans, core_size, cache, weighting, wanted)
     every_score = np.empty(len(every_doc))
-    start = 0
-    for (node, factor), end in zip(leaves, ends):
-        if end > start:
-            _score_into(every_score[start:end], node, factor, every_doc[start:end], every_weight[start:end], end - start, cache, weighting)
-        start = end
+    for term in range(len(leaves)):
+        spans.score_into(every_score[spans.starts[term] : spans.ends[term]], term, cache, weighting)
     alive = cache.alive()
     if len(every_doc) * _DENSE_FROM > cache.size:  # bincount adds in array order: term by term
         summed = np.bincount(every_doc, weights=every_score, minlength=cache.size)
-        matched = np.zeros(cache.size, dtype=bool)
-        matched[every_doc[:core_size]] = True
-        if alive is not None:
-            matched &= alive
-        docs = np.flatnonzero(matched)
+        docs = np.flatnonzero(_matched(every_doc[:core_size], cache))
         return Matches(docs, summed[docs])
     docs, inverse = np.unique(every_doc, return_inverse=True)
     summed = np.bincount(inverse, weights=every_score, minlength=len(docs))
@@ -699,6 +713,100 @@ def _flat_sum(core: Any, extra: Any | None, cache: ScoringCache, weighting: BM25
     if alive is not None:
         matched &= alive[docs]
     return Matches(docs[matched], summed[matched])
+
+
+@dataclass
+class _Spans:
+    """A flat sum's terms: all their postings decoded one after another, each term's a span."""
+
+    docs: np.ndarray
+    weights: np.ndarray
+    leaves: list[tuple[wq.Term, float]]
+    starts: list[int]
+    ends: list[int]
+
+    def score_into(self, out: np.ndarray, term: int, cache: ScoringCache, weighting: BM25F,
+                   picked: np.ndarray | None = None) -> np.ndarray:
+        """Write the term's scores (of the ``picked`` postings of its span only, when given) into
+        ``out``; return their documents."""
+        node, factor = self.leaves[term]
+        start, end = self.starts[term], self.ends[term]
+        docs, weights = self.docs[start:end], self.weights[start:end]
+        if picked is not None:
+            docs, weights = docs[picked], weights[picked]
+        _score_into(out, node, factor, docs, weights, end - start, cache, weighting)
+        return docs
+
+    def add_into(self, summed: np.ndarray, term: int, cache: ScoringCache, weighting: BM25F,
+                 picked: np.ndarray | None = None) -> None:
+        """Add the term's scores into an index-wide array (a term's documents are distinct)."""
+        size = len(picked) if picked is not None else self.ends[term] - self.starts[term]
+        scores = np.empty(size)
+        docs = self.score_into(scores, term, cache, weighting, picked)
+        summed[docs] += scores
+
+    def bound(self, term: int, cache: ScoringCache, weighting: BM25F) -> float:
+        """More than the term can add to any article's score: BM25F's w / (w + k1 · norm) stays
+        under 1, so idf · (k1 + 1) · factor (unbounded for an unscored field's raw weights)."""
+        node, factor = self.leaves[term]
+        if not cache.searcher.schema[node.fieldname].scorable:
+            return float("inf")
+        return _idf(self.ends[term] - self.starts[term], cache.size) * (weighting.K1 + 1) * factor
+
+
+def _matched(core_docs: np.ndarray, cache: ScoringCache) -> np.ndarray:
+    """Index-wide flags of the live documents among ``core_docs``."""
+    matched = np.zeros(cache.size, dtype=bool)
+    matched[core_docs] = True
+    alive = cache.alive()
+    return matched & alive if alive is not None else matched
+
+
+def _pruned_sum(spans: _Spans, core_size: int, cache: ScoringCache, weighting: BM25F, wanted: Wanted) -> Matches:
+    """A flat sum whose scores are exact only where they can still reach the ``wanted`` results.
+
+    Max-score pruning (Turtle and Flood): the rare terms are scored first, and the score of the
+    count-th result among the articles they match is a first bar. The commonest terms whose
+    highest possible scores add up to less than that bar cannot lift an article that has none of
+    the other terms onto the page: only the other terms are scored for all their postings, and the
+    common ones only for the articles whose score plus those highest scores reaches the bar (now
+    measured on every match). At 350k articles nine tenths of a title query's postings are the
+    common terms' (read, never scored or summed)."""
+    terms = range(len(spans.leaves))
+    bounds = np.array([spans.bound(term, cache, weighting) for term in terms])
+    sizes = np.array(spans.ends) - np.array(spans.starts)
+    summed = np.zeros(cache.size)
+    rare = [term for term in terms if sizes[term] <= cache.size * _RARE_SHARE]
+    for term in rare:
+        spans.add_into(summed, term, cache, weighting)
+    core = [term for term in terms if spans.ends[term] <= core_size]
+    surely = np.flatnonzero(_matched(np.concatenate([_EMPTY_DOCS] + [spans.docs[spans.starts[t] : spans.ends[t]] for t in rare if t in core]), cache))
+    first_bar = _lowered(kth_best_score(surely, summed[surely], _codes(wanted, surely), wanted.count))
+    common = sorted(set(terms) - set(rare), key=lambda term: bounds[term])
+    skipped = common[: int(np.searchsorted(np.cumsum(bounds[common]), first_bar))] if common else []
+    for term in sorted(set(common) - set(skipped)):
+        spans.add_into(summed, term, cache, weighting)
+    docs = np.flatnonzero(_matched(spans.docs[:core_size], cache))
+    if not skipped:  # (a first bar of 0.0, fewer results than wanted, skips nothing)
+        return Matches(docs, summed[docs])
+    scores = summed[docs]
+    above = docs[scores >= first_bar]  # the wanted results are among them (their scores only grew)
+    bar = _lowered(kth_best_score(above, summed[above], _codes(wanted, above), wanted.count))
+    candidate = np.zeros(cache.size, dtype=bool)
+    candidate[docs[scores + bounds[skipped].sum() >= bar]] = True
+    for term in skipped:
+        picked = np.flatnonzero(candidate[spans.docs[spans.starts[term] : spans.ends[term]]])
+        spans.add_into(summed, term, cache, weighting, picked)
+    return Matches(docs, summed[docs], exact_from=bar)
+
+
+def _lowered(bar: float) -> float:
+    """A bar a hair lower, so that rounding never lets a qualifying article through unscored."""
+    return bar - abs(bar) * _MARGIN
+
+
+def _codes(wanted: Wanted, docs: np.ndarray) -> np.ndarray | None:
+    return wanted.codes[docs] if wanted.codes is not None else None
 
 
 def _bytes_of(node: wq.Term, cache: ScoringCache) -> bytes | None:
@@ -759,12 +867,13 @@ def _via_whoosh(node: Any, segment: _Segment) -> Matches:
     return Matches(np.array(docs, dtype=np.int64) + segment.offset, np.array(scores, dtype=np.float64))
 
 
-def score_query(cache: ScoringCache, query: Any, weighting: BM25F) -> Matches:
-    """Every document matching ``query`` with its score (global document numbers, sorted)."""
+def score_query(cache: ScoringCache, query: Any, weighting: BM25F, wanted: Wanted | None = None) -> Matches:
+    """Every document matching ``query`` with its score (global document numbers, sorted); with
+    ``wanted``, scores exact from ``Matches.exact_from`` up, which the wanted results reach."""
     if type(weighting) is not BM25F:  # subclasses may score differently
         raise Unsupported(type(weighting).__name__)
     cache.locate(query_terms(query, cache))
-    return _evaluate(query, cache, weighting)
+    return _evaluate(query, cache, weighting, wanted=wanted)
 
 
 def query_terms(query: Any, cache: ScoringCache) -> list[tuple[str, bytes]]:

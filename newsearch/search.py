@@ -32,8 +32,9 @@ from .ranking import (
     match_terms,
     related_query,
 )
-from .fastscore import ScoringCache, Unsupported, query_terms, score_query
+from .fastscore import ScoringCache, Unsupported, Wanted, query_terms, score_query
 from .suggest import suggest_query, vocabulary_for
+from .topk import best_matches
 from .schema import FACET_KINDS, article_of, facets_of
 
 if TYPE_CHECKING:
@@ -211,15 +212,17 @@ class Searcher:
     def _run_vectorised(self, searcher: Any, whoosh_query: Any, parsed: ParsedQuery, terms: MatchTerms, request: "_Request") -> "_Page":
         """Relevance-ranked results from every match scored at once (newsearch.fastscore)."""
         cache = self._scoring_cache(searcher)
-        matches = score_query(cache, whoosh_query, self._weighting)
         allow = filter_query(parsed)
+        clusters = cache.clusters() if request.collapse else None
+        shown = request.offset + request.limit
+        wanted = Wanted(shown, clusters) if allow is None else None  # a filter could drop the best: score all
+        matches = score_query(cache, whoosh_query, self._weighting, wanted)
         docs, scores = matches.docs, matches.scores
         if allow is not None and len(docs):
             keep = np.isin(docs, np.fromiter(searcher.docs_for_query(allow), dtype=np.int64))
             docs, scores = docs[keep], scores[keep]
-        clusters = cache.clusters() if request.collapse else None
         codes = clusters[docs] if clusters is not None else None
-        ranked, ranked_scores = _best(docs, scores, codes, request.offset + request.limit)
+        ranked, ranked_scores = best_matches(docs, scores, codes, shown, floor=matches.exact_from)
         total = int(np.count_nonzero(np.bincount(codes))) if codes is not None and len(codes) else len(docs)
         window = slice(request.offset, request.offset + request.limit)
         hits = []
@@ -258,33 +261,6 @@ class Searcher:
         except WHOOSH_ERRORS as exc:
             raise corrupt_error(self._index.path, exc) from None
         return SearchResults(f"related:{article_id}", len(hits), _ms(started), hits, 0, limit)
-
-
-def _best(docs: np.ndarray, scores: np.ndarray, codes: np.ndarray | None, count: int) -> tuple[np.ndarray, np.ndarray]:
-    """The first ``count`` (or more) matches, best first, ties by document number as Whoosh orders
-    them; with near-duplicate ``codes``, only each cluster's best article. Only the leading
-    matches are sorted (a common query matches most of a 350k index: sorting all of them was a
-    third of its time); more are taken while collapsing leaves too few."""
-    want = max(count, 1) * 4
-    while True:
-        order = _leading(docs, scores, want)
-        ranked, ranked_scores = docs[order], scores[order]
-        if codes is not None:
-            first = np.sort(np.unique(codes[order], return_index=True)[1])  # each cluster's best article
-            ranked, ranked_scores = ranked[first], ranked_scores[first]
-        if len(ranked) >= count or len(order) == len(docs):
-            return ranked, ranked_scores
-        want *= 4
-
-
-def _leading(docs: np.ndarray, scores: np.ndarray, count: int) -> np.ndarray:
-    """Positions of the ``count`` best matches (and any tied with the last), in ranking order:
-    exactly the start of the whole ranking."""
-    if len(docs) <= count:
-        return np.lexsort((docs, -scores))
-    cut = np.partition(scores, len(scores) - count)[len(scores) - count]  # the count-th best score
-    chosen = np.flatnonzero(scores >= cut)
-    return chosen[np.lexsort((docs[chosen], -scores[chosen]))]
 
 
 def checked_request(query: str | ParsedQuery, *, limit: int, offset: int, sort: str, since: datetime | None,

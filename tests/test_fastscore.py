@@ -10,9 +10,10 @@ from whoosh import query as wq
 
 import newsearch
 
-from newsearch.fastscore import Lists, Matches, ScoringCache, Unsupported, _decode, _scores_at, _union, score_query
+from newsearch.fastscore import Lists, Matches, ScoringCache, Unsupported, Wanted, _decode, _scores_at, _union, score_query
 from newsearch.query import parse_query
 from newsearch.ranking import DEFAULT_RANKING, build_query
+from newsearch.topk import best_matches
 
 from .conftest import SAMPLE
 
@@ -185,3 +186,32 @@ def test_cluster_members_are_the_documents_of_the_cluster_among_those_asked(tmp_
                 expected = np.flatnonzero(clusters == code).tolist()
                 assert cache.cluster_members(code, among=np.arange(cache.size)).tolist() == expected
                 assert cache.cluster_members(code, among=among).tolist() == [d for d in expected if d % 2 == 0]
+
+
+def _long_queries(count):
+    """Headlines of the sample corpus as typed into the search box: long ranked queries."""
+    articles = list(newsearch.read_articles([SAMPLE]))[:count]
+    return [build_query(parse_query(article.headline), strict=False) for article in articles]
+
+
+@pytest.mark.parametrize("wanted_count", [1, 3, 10])
+@pytest.mark.parametrize("collapse", [False, True])
+def test_pruned_sums_rank_the_wanted_results_as_full_sums_do(many_segments, wanted_count, collapse):
+    """Max-score pruning: the same matches; every score that reaches ``exact_from`` exact, none
+    higher than the truth; the wanted results the same articles in the same order."""
+    pruned_queries = 0
+    with many_segments.whoosh().searcher(weighting=DEFAULT_RANKING.weighting()) as searcher:
+        cache = ScoringCache(searcher)
+        codes = cache.clusters() if collapse else None
+        for query in _long_queries(60):
+            full = score_query(cache, query, searcher.weighting)
+            pruned = score_query(cache, query, searcher.weighting, Wanted(wanted_count, codes))
+            assert pruned.docs.tolist() == full.docs.tolist()
+            assert np.all(pruned.scores <= full.scores * (1 + 1e-9))
+            exact = full.scores >= pruned.exact_from
+            assert pruned.scores[exact].tolist() == pytest.approx(full.scores[exact].tolist(), rel=1e-9)
+            pruned_queries += pruned.exact_from > float("-inf")
+            shown = [best_matches(m.docs, m.scores, codes[m.docs] if collapse else None, wanted_count, floor=m.exact_from)
+                     for m in (full, pruned)]
+            assert shown[0][0][:wanted_count].tolist() == shown[1][0][:wanted_count].tolist()
+    assert pruned_queries > 10  # the test sees pruning at work

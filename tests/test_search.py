@@ -2,14 +2,10 @@
 
 from datetime import datetime, timedelta, timezone
 
-import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 import newsearch
 from newsearch.errors import QueryError
-from newsearch.search import _best
 
 from .conftest import SAMPLE, SEED_TITLE
 
@@ -197,17 +193,3 @@ def test_one_search_reads_one_snapshot(sample_index, monkeypatch):
         results = searcher.search("tri tue quyxyz")  # no article has all: relaxed, then a suggestion
         assert results.relaxed
     assert len(checks) == 1
-
-
-@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 30)), max_size=200), st.integers(1, 40), st.booleans())
-def test_the_leading_matches_are_the_start_of_the_whole_ranking(matches, count, collapse):
-    """Sorting only the best matches (ties included) gives what sorting all of them gives."""
-    docs = np.arange(len(matches), dtype=np.int64)
-    scores = np.array([float(s) for s, _ in matches])
-    codes = np.array([c for _, c in matches], dtype=np.int64) if collapse else None
-    order = np.lexsort((docs, -scores))
-    if codes is not None:
-        order = order[np.sort(np.unique(codes[order], return_index=True)[1])]
-    ranked, ranked_scores = _best(docs, scores, codes, count)
-    assert ranked[:count].tolist() == docs[order][:count].tolist()
-    assert ranked_scores[:count].tolist() == scores[order][:count].tolist()
