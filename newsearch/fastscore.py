@@ -46,6 +46,7 @@ _DENSE_FROM = 16  # a union of more than 1/16 of the index's documents is summed
 _ABSENT, _ASK_WHOOSH = -1, -2  # a located list's kind: not in the segment / read Whoosh's postings
 _LOCATED_MEMO = 50_000  # terms whose directory entries are remembered, per searcher
 _RARE_SHARE = 1 / 32  # a long query's terms in fewer of the articles are scored first (a first bar)
+_SEARCH_FROM = 16  # look a few documents up in a long list by binary search, more through flags
 _MARGIN = 1e-9  # relative: sums made in another order may differ in the last bits
 
 
@@ -520,20 +521,35 @@ def _scored(node: wq.Term, factor: float, docs: np.ndarray, weights: np.ndarray,
 def _score_into(out: np.ndarray, node: wq.Term, factor: float, docs: np.ndarray, weights: np.ndarray, frequency: int,
                 cache: ScoringCache, weighting: BM25F) -> None:
     """Write a term's scores of ``docs`` (its weights there; ``frequency`` = its document
-    frequency) times ``factor`` into ``out``.
+    frequency) times ``factor`` into ``out``."""
+    constant = _term_constant(node, factor, frequency, cache, weighting)
+    _field_scores_into(out, node.fieldname, constant, docs, weights, cache, weighting)
+
+
+def _term_constant(node: wq.Term, factor: float, frequency: int, cache: ScoringCache, weighting: BM25F) -> float:
+    """What a term's w / (w + k1 · norm) is multiplied by: idf · (k1 + 1) · factor (the factor
+    alone in an unscored field, whose raw weights count)."""
+    if not cache.searcher.schema[node.fieldname].scorable:
+        return factor
+    return _idf(frequency, cache.size) * (weighting.K1 + 1) * factor
+
+
+def _field_scores_into(out: np.ndarray, fieldname: str, constant: float | np.ndarray, docs: np.ndarray, weights: np.ndarray,
+                       cache: ScoringCache, weighting: BM25F) -> None:
+    """Write scores of postings of one field into ``out``, each posting's term constant given
+    (one for all, or one each).
 
     BM25F as Whoosh computes it, idf · w · (k1 + 1) / (w + k1 · (1 − b + b · length / average),
     its constants multiplied first: four passes over the postings instead of seven (a title query
     at 350k articles scores ≈ 900,000); the same up to the last bit or two. Weights may come as
     float32 (a long query's, half the bytes to move): the products are taken in float64."""
-    if not cache.searcher.schema[node.fieldname].scorable:
-        np.multiply(weights, factor, out=out, dtype=np.float64)
+    if not cache.searcher.schema[fieldname].scorable:
+        np.multiply(weights, constant, out=out, dtype=np.float64)
         return
-    b = weighting._field_B.get(node.fieldname, weighting.B)  # noqa: SLF001
-    k1 = weighting.K1
-    denominators = cache.length_norms(node.fieldname, b, k1)[docs]
+    b = weighting._field_B.get(fieldname, weighting.B)  # noqa: SLF001
+    denominators = cache.length_norms(fieldname, b, weighting.K1)[docs]
     denominators += weights
-    np.multiply(weights, _idf(frequency, cache.size) * (k1 + 1) * factor, out=out, dtype=np.float64)
+    np.multiply(weights, constant, out=out, dtype=np.float64)
     out /= denominators
 
 
@@ -745,13 +761,33 @@ class _Spans:
         docs = self.score_into(scores, term, cache, weighting, picked)
         summed[docs] += scores
 
+    def add_together(self, summed: np.ndarray, terms: list[int], cache: ScoringCache, weighting: BM25F) -> None:
+        """Add the scores of several terms into an index-wide array, those of one field in one
+        pass: a title query's forty-odd rare terms cost a few numpy calls each, more than their
+        postings."""
+        by_field: dict[str, list[int]] = {}
+        for term in terms:
+            by_field.setdefault(self.leaves[term][0].fieldname, []).append(term)
+        for fieldname, group in by_field.items():
+            spans = [slice(self.starts[term], self.ends[term]) for term in group]
+            docs = np.concatenate([self.docs[span] for span in spans])
+            weights = np.concatenate([self.weights[span] for span in spans])
+            constants = np.repeat([self.constant(term, cache, weighting) for term in group],
+                                  [span.stop - span.start for span in spans])
+            scores = np.empty(len(docs))
+            _field_scores_into(scores, fieldname, constants, docs, weights, cache, weighting)
+            np.add.at(summed, docs, scores)
+
+    def constant(self, term: int, cache: ScoringCache, weighting: BM25F) -> float:
+        node, factor = self.leaves[term]
+        return _term_constant(node, factor, self.ends[term] - self.starts[term], cache, weighting)
+
     def bound(self, term: int, cache: ScoringCache, weighting: BM25F) -> float:
         """More than the term can add to any article's score: BM25F's w / (w + k1 · norm) stays
-        under 1, so idf · (k1 + 1) · factor (unbounded for an unscored field's raw weights)."""
-        node, factor = self.leaves[term]
-        if not cache.searcher.schema[node.fieldname].scorable:
+        under 1, so its constant (unbounded for an unscored field's raw weights)."""
+        if not cache.searcher.schema[self.leaves[term][0].fieldname].scorable:
             return float("inf")
-        return _idf(self.ends[term] - self.starts[term], cache.size) * (weighting.K1 + 1) * factor
+        return self.constant(term, cache, weighting)
 
 
 def _matched(core_docs: np.ndarray, cache: ScoringCache) -> np.ndarray:
@@ -777,27 +813,39 @@ def _pruned_sum(spans: _Spans, core_size: int, cache: ScoringCache, weighting: B
     sizes = np.array(spans.ends) - np.array(spans.starts)
     summed = np.zeros(cache.size)
     rare = [term for term in terms if sizes[term] <= cache.size * _RARE_SHARE]
-    for term in rare:
-        spans.add_into(summed, term, cache, weighting)
+    spans.add_together(summed, rare, cache, weighting)
     core = [term for term in terms if spans.ends[term] <= core_size]
     surely = np.flatnonzero(_matched(np.concatenate([_EMPTY_DOCS] + [spans.docs[spans.starts[t] : spans.ends[t]] for t in rare if t in core]), cache))
     first_bar = _lowered(kth_best_score(surely, summed[surely], _codes(wanted, surely), wanted.count))
     common = sorted(set(terms) - set(rare), key=lambda term: bounds[term])
     skipped = common[: int(np.searchsorted(np.cumsum(bounds[common]), first_bar))] if common else []
-    for term in sorted(set(common) - set(skipped)):
-        spans.add_into(summed, term, cache, weighting)
+    spans.add_together(summed, sorted(set(common) - set(skipped)), cache, weighting)
     docs = np.flatnonzero(_matched(spans.docs[:core_size], cache))
     if not skipped:  # (a first bar of 0.0, fewer results than wanted, skips nothing)
         return Matches(docs, summed[docs])
     scores = summed[docs]
     above = docs[scores >= first_bar]  # the wanted results are among them (their scores only grew)
     bar = _lowered(kth_best_score(above, summed[above], _codes(wanted, above), wanted.count))
-    candidate = np.zeros(cache.size, dtype=bool)
-    candidate[docs[scores + bounds[skipped].sum() >= bar]] = True
-    for term in skipped:
-        picked = np.flatnonzero(candidate[spans.docs[spans.starts[term] : spans.ends[term]]])
-        spans.add_into(summed, term, cache, weighting, picked)
+    skipped.sort(key=lambda term: -bounds[term])
+    still_possible = np.cumsum(bounds[skipped][::-1])[::-1].tolist() + [0.0]  # what the terms from each on can add
+    candidates = docs[scores + still_possible[0] >= bar]
+    for step, term in enumerate(skipped):
+        spans.add_into(summed, term, cache, weighting, _postings_of(spans.docs[spans.starts[term] : spans.ends[term]], candidates))
+        candidates = candidates[summed[candidates] + still_possible[step + 1] >= bar]
     return Matches(docs, summed[docs], exact_from=bar)
+
+
+def _postings_of(span: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """Positions in a term's documents (sorted) of those among ``docs`` (sorted): by binary
+    search when few, else through index-wide flags."""
+    if not len(docs):
+        return _EMPTY_DOCS
+    if len(docs) * _SEARCH_FROM < len(span):
+        at = np.minimum(span.searchsorted(docs), len(span) - 1)
+        return at[span[at] == docs]
+    flags = np.zeros(int(max(span[-1], docs[-1])) + 1, dtype=bool)
+    flags[docs] = True
+    return np.flatnonzero(flags[span])
 
 
 def _lowered(bar: float) -> float:
