@@ -131,16 +131,21 @@ def _decode(lists: Lists) -> np.ndarray:
     starts = np.cumsum(lists.sizes) - lists.sizes
     firsts = lists.bases + values[starts]  # each list's first document
     if not lists.gaps.all():  # lists of numbers into gaps (each one's first is replaced below)
-        differences = np.empty_like(values)
-        np.subtract(values[1:], values[:-1], out=differences[1:])
-        if lists.gaps.any():
-            np.copyto(differences, values, where=np.repeat(lists.gaps, lists.sizes))
-        values = differences
+        numbers = _positions(starts[~lists.gaps], lists.sizes[~lists.gaps])  # the short lists: a tenth of the postings
+        kept = values[numbers]
+        kept[1:] -= kept[:-1].copy()
+        values[numbers] = kept
     values[starts] = 0
     lasts = firsts + np.add.reduceat(values, starts)  # each list's last document
     values[starts] = firsts
     values[starts[1:]] -= lasts[:-1]
     return np.cumsum(values, out=values)
+
+
+def _positions(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Every position of the ranges starting at ``starts``, ``sizes`` long, one after another."""
+    ends = np.cumsum(sizes)
+    return np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(starts - (ends - sizes), sizes)
 
 
 class ScoringCache:
