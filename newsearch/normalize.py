@@ -104,10 +104,27 @@ def to_old_tones(text: str) -> str:
 
 
 def fold_diacritics(text: str) -> str:
-    """Strip every diacritic, including the stroke of đ/Đ, which Unicode does not decompose."""
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", stripped.replace("đ", "d").replace("Đ", "D"))
+    """Strip every diacritic, including the stroke of đ/Đ, which Unicode does not decompose.
+
+    Each character is folded once (its decomposition without combining marks, remembered): a
+    table lookup per character, where decomposing every text and filtering its marks in Python
+    was a fifth of a second for the 60,000 syllables of a 350k-article index's vocabulary."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFC", text.translate(_FOLDED))
+
+
+class _FoldedCharacters(dict):
+    """Code point → the character without its marks ("" for a combining mark), made on first use."""
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFD", chr(code))
+        folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("đ", "d").replace("Đ", "D")
+        self[code] = folded
+        return folded
+
+
+_FOLDED = _FoldedCharacters()
 
 
 def has_diacritics(text: str) -> bool:

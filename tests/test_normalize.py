@@ -78,3 +78,17 @@ def test_fold_gives_ascii_for_vietnamese_letters(text):
     folded = fold_diacritics(text)
     assert folded.isascii()
     assert not has_diacritics(folded)
+
+
+def _folded_whole(text):
+    """Folding as first written: the whole text decomposed, its marks dropped, recomposed."""
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped.replace("đ", "d").replace("Đ", "D"))
+
+
+@given(st.one_of(vietnamese_text, st.text()))
+def test_folding_character_by_character_is_folding_the_whole_text(text):
+    for form in ("NFC", "NFD"):
+        written = unicodedata.normalize(form, text)
+        assert fold_diacritics(written) == _folded_whole(written)
