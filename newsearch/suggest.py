@@ -198,8 +198,22 @@ class PairCounts:
             self._counts[key] = round(len(docs) * self._adjacent_share(docs, first, second)) if len(docs) else 0
         return self._counts[key]
 
+    def _sample(self, docs: np.ndarray) -> np.ndarray:
+        """At most ``SAMPLE`` of the articles, evenly spread over those of as few segments as
+        hold that many: each segment sampled costs two Whoosh matchers and their blocks (spread
+        over all 36 segments of a 350k index, 10 ms a pair and 0.1–0.3 s a query)."""
+        if len(docs) <= self.SAMPLE:
+            return docs
+        offsets = np.array([segment.offset for segment in self._scoring.segments], dtype=np.int64)
+        owners = np.searchsorted(offsets, docs, side="right") - 1
+        counts = np.bincount(owners, minlength=len(offsets))
+        order = np.argsort(-counts, kind="stable")
+        needed = int(np.searchsorted(np.cumsum(counts[order]), self.SAMPLE)) + 1
+        pool = docs[np.isin(owners, order[:needed])]
+        return pool[np.linspace(0, len(pool) - 1, self.SAMPLE).astype(np.int64)]
+
     def _adjacent_share(self, docs: np.ndarray, first: str, second: str) -> float:
-        sample = docs if len(docs) <= self.SAMPLE else docs[np.linspace(0, len(docs) - 1, self.SAMPLE).astype(np.int64)]
+        sample = self._sample(docs)
         adjacent = 0
         for segment in self._scoring.segments:
             reader = segment.reader

@@ -87,3 +87,23 @@ def test_the_vocabulary_read_from_the_term_lists_is_the_lexicons(sample_index):
         cache.close()  # no arrays: each segment's Whoosh lexicon
         assert Vocabulary.from_segments(cache).by_folded == listed
         assert "gia" in listed and "giá" in listed["gia"]
+
+
+def test_adjacency_is_sampled_from_as_few_segments_as_hold_enough_articles():
+    """Each segment sampled costs two Whoosh matchers and their blocks."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from newsearch.suggest import PairCounts
+
+    scoring = SimpleNamespace(segments=[SimpleNamespace(offset=offset) for offset in (0, 100, 200, 300)])
+    counts = PairCounts(scoring)
+    few = np.array([5, 150, 250], dtype=np.int64)
+    assert counts._sample(few).tolist() == few.tolist()
+    docs = np.concatenate([np.arange(0, 10), np.arange(100, 112), np.arange(200, 260), np.arange(300, 305)])
+    sample = counts._sample(docs)
+    assert len(sample) == PairCounts.SAMPLE and np.all((sample >= 200) & (sample < 260))
+    assert sample[0] == 200 and sample[-1] == 259  # spread over the whole segment's articles
+    docs = np.concatenate([np.arange(0, 10), np.arange(100, 110), np.arange(300, 303)])
+    assert set(np.unique(counts._sample(docs) // 100).tolist()) == {0, 1}  # two segments needed
