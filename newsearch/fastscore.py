@@ -30,6 +30,7 @@ from whoosh.reading import TermNotFound
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
+from .phrases import has_positions, in_order
 from .postings import AMBIGUOUS, GAP_KINDS, PostingArrays, segment_arrays, sliced_lists, term_hash
 from .ranking import WideOr
 from .topk import kth_best_score
@@ -636,6 +637,8 @@ def _evaluate(node: Any, cache: ScoringCache, weighting: BM25F, within: np.ndarr
     they can reach the ``wanted`` results, when given)."""
     if isinstance(node, wq.Term):
         return _term(node, cache, weighting, within)
+    if isinstance(node, wq.Phrase) and node.slop == 1 and has_positions(cache.searcher.schema, node.fieldname):
+        return _phrase(node, cache, weighting, within)
     if within is None:
         shape = _or_shape(node)
         if shape is not None:
@@ -890,6 +893,22 @@ def _conjunction(subs: list[Any], cache: ScoringCache, weighting: BM25F, within:
     for i in range(len(subs)):
         scores += _scores_at(parts[i], running, cache.size)
     return Matches(running, scores)
+
+
+def _phrase(node: wq.Phrase, cache: ScoringCache, weighting: BM25F, within: np.ndarray | None) -> Matches:
+    """A phrase as Whoosh scores it — the sum of its words' scores, times its boost — for the
+    articles holding every word (an And of its words, with numpy) where the words stand one after
+    another (positions read for those articles only, :mod:`newsearch.phrases`)."""
+    words = [wq.Term(node.fieldname, word) for word in node.words]
+    texts = [_bytes_of(word, cache) for word in words]
+    if not words or any(text is None for text in texts):
+        return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
+    every_word = _conjunction(words, cache, weighting, within)
+    if not len(every_word.docs):
+        return every_word
+    keep = in_order([(segment.reader, segment.offset) for segment in cache.segments], node.fieldname, texts, every_word.docs)
+    scores = every_word.scores[keep]
+    return Matches(every_word.docs[keep], scores * node.boost if node.boost != 1.0 else scores)
 
 
 def _expected_matches(node: Any, cache: ScoringCache) -> int:

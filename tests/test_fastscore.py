@@ -119,12 +119,46 @@ def _assert_scored_as_whoosh_does(ix, text, strict):
         assert found.scores.tolist() == pytest.approx([expected[d] for d in found.docs.tolist()], rel=1e-9)
 
 
-def test_phrases_are_read_from_whoosh_with_the_same_scores(sample_index):
+def test_phrases_score_as_whoosh_scores_them(sample_index):
     with sample_index.whoosh().searcher(weighting=DEFAULT_RANKING.weighting()) as searcher:
         query = wq.Or([wq.Phrase("content", ["hà", "nội"]), wq.Term("title", "hà", boost=3.0)])
         expected = _whoosh_scores(searcher, query)
         found = score_query(ScoringCache(searcher), query, searcher.weighting)
         assert dict(zip(found.docs.tolist(), found.scores.tolist())) == pytest.approx(expected)
+
+
+def _phrases_of_the_corpus(count, seed):
+    """Runs of 2–4 syllables taken from the sample articles (found), the same shuffled (mostly
+    not found), and repeated words."""
+    import random
+
+    from newsearch.analysis import syllable_text
+
+    rng = random.Random(seed)
+    texts = [syllable_text(a.body).split() for a in newsearch.read_articles([SAMPLE])]
+    phrases = []
+    for _ in range(count):
+        words = rng.choice([t for t in texts if len(t) > 8])
+        at = rng.randrange(len(words) - 4)
+        phrase = words[at : at + rng.randint(2, 4)]
+        phrases += [phrase, rng.sample(phrase, len(phrase))]
+    return phrases + [["hà", "hà"], ["là", "là", "là"], ["xyzzy", "nội"]]
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_phrases_match_the_articles_whoosh_matches(many_segments, strict):
+    """Checked from positions over the articles holding every word: the same articles and scores
+    as Whoosh's phrase matcher, over several segments with deleted articles, alone, boosted, in
+    Ors and Ands."""
+    with many_segments.whoosh().searcher(weighting=DEFAULT_RANKING.weighting()) as searcher:
+        cache = ScoringCache(searcher)
+        for words in _phrases_of_the_corpus(25, seed=int(strict)):
+            phrase = wq.Phrase("content", words, boost=1.0 if strict else 2.5)
+            query = wq.And([phrase, wq.Term("content", words[0])]) if strict else wq.Or([phrase, wq.Term("title", words[-1])])
+            expected = _whoosh_scores(searcher, query)
+            found = score_query(cache, query, searcher.weighting)
+            assert found.docs.tolist() == sorted(expected), words
+            assert found.scores.tolist() == pytest.approx([expected[d] for d in found.docs.tolist()], rel=1e-9)
 
 
 def test_other_weightings_are_left_to_whoosh(sample_index):
