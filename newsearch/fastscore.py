@@ -818,13 +818,10 @@ def _pruned_sum(spans: _Spans, core_size: int, cache: ScoringCache, weighting: B
     common terms' (read, never scored or summed)."""
     terms = range(len(spans.leaves))
     bounds = np.array([spans.bound(term, cache, weighting) for term in terms])
-    sizes = np.array(spans.ends) - np.array(spans.starts)
     summed = np.zeros(cache.size)
-    rare = [term for term in terms if sizes[term] <= cache.size * _RARE_SHARE]
+    rare = [term for term in terms if spans.ends[term] - spans.starts[term] <= cache.size * _RARE_SHARE]
     spans.add_together(summed, rare, cache, weighting)
-    core = [term for term in terms if spans.ends[term] <= core_size]
-    surely = np.flatnonzero(_matched(np.concatenate([_EMPTY_DOCS] + [spans.docs[spans.starts[t] : spans.ends[t]] for t in rare if t in core]), cache))
-    first_bar = _lowered(kth_best_score(surely, summed[surely], _codes(wanted, surely), wanted.count))
+    first_bar = _first_bar(spans, [term for term in rare if spans.ends[term] <= core_size], summed, cache, wanted)
     common = sorted(set(terms) - set(rare), key=lambda term: bounds[term])
     skipped = common[: int(np.searchsorted(np.cumsum(bounds[common]), first_bar))] if common else []
     spans.add_together(summed, sorted(set(common) - set(skipped)), cache, weighting)
@@ -836,11 +833,27 @@ def _pruned_sum(spans: _Spans, core_size: int, cache: ScoringCache, weighting: B
     bar = _lowered(kth_best_score(above, summed[above], _codes(wanted, above), wanted.count))
     skipped.sort(key=lambda term: -bounds[term])
     still_possible = np.cumsum(bounds[skipped][::-1])[::-1].tolist() + [0.0]  # what the terms from each on can add
-    candidates = docs[scores + still_possible[0] >= bar]
-    for step, term in enumerate(skipped):
-        spans.add_into(summed, term, cache, weighting, _postings_of(spans.docs[spans.starts[term] : spans.ends[term]], candidates))
-        candidates = candidates[summed[candidates] + still_possible[step + 1] >= bar]
+    _add_where_reachable(spans, summed, skipped, still_possible, docs[scores + still_possible[0] >= bar], bar, cache, weighting)
     return Matches(docs, summed[docs], exact_from=bar)
+
+
+def _first_bar(spans: _Spans, rare_core: list[int], summed: np.ndarray, cache: ScoringCache, wanted: Wanted) -> float:
+    """The count-th result's score so far among the articles surely matched (by a rare term of
+    the core): the final count-th score is at least that."""
+    held = [spans.docs[spans.starts[term] : spans.ends[term]] for term in rare_core]
+    surely = np.flatnonzero(_matched(np.concatenate(held) if held else _EMPTY_DOCS, cache))
+    return _lowered(kth_best_score(surely, summed[surely], _codes(wanted, surely), wanted.count))
+
+
+def _add_where_reachable(spans: _Spans, summed: np.ndarray, skipped: list[int], still_possible: list[float],
+                         candidates: np.ndarray, bar: float, cache: ScoringCache, weighting: BM25F) -> None:
+    """Add the skipped terms' scores, in order, for the ``candidates`` whose score plus what the
+    terms not yet added can give (``still_possible[step]``) still reaches ``bar``; the others
+    drop out as that shrinks."""
+    for step, term in enumerate(skipped):
+        picked = _postings_of(spans.docs[spans.starts[term] : spans.ends[term]], candidates)
+        spans.add_into(summed, term, cache, weighting, picked)
+        candidates = candidates[summed[candidates] + still_possible[step + 1] >= bar]
 
 
 def _postings_of(span: np.ndarray, docs: np.ndarray) -> np.ndarray:
