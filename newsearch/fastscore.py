@@ -11,9 +11,13 @@ the articles its rarest part left. Same formula, same statistics (Whoosh's idf, 
 lengths and byte-encoded document lengths), same matches and totals; sums made in another order
 may differ from Whoosh's in the last bit or two.
 
-Any other part of a query (a phrase such as "Covid-19", a date range) is read from Whoosh's own
-matcher document by document: such parts match few articles. Only another weighting model raises
-:class:`Unsupported` (the caller then runs the query through Whoosh).
+A search that shows only its best results says so (:class:`Wanted`): a long query's commonest
+terms are then scored only for the articles that can still reach them (max-score pruning, see
+:func:`_pruned_sum`); every match is still found and counted. A phrase is the And of its words,
+kept where their positions follow one another (:mod:`newsearch.phrases`). Any other part of a
+query (a date range) is read from Whoosh's own matcher document by document: such parts match few
+articles. Only another weighting model raises :class:`Unsupported` (the caller then runs the query
+through Whoosh).
 """
 
 from __future__ import annotations
