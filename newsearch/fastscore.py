@@ -650,21 +650,25 @@ def _or_shape(node: Any) -> tuple[Any, Any | None] | None:
     articles the core matches), whatever the nesting."""
     if isinstance(node, wq.AndMaybe) and getattr(node, "boost", 1.0) == 1.0:
         return (node.a, node.b) if _is_or_tree(node.a) and _is_or_tree(node.b) else None
-    return (node, None) if not isinstance(node, wq.Term) and _is_or_tree(node) else None
+    return (node, None) if not isinstance(node, (wq.Term, wq.Phrase)) and _is_or_tree(node) else None
 
 
 def _is_or_tree(node: Any) -> bool:
-    if isinstance(node, wq.Term):
+    if isinstance(node, (wq.Term, wq.Phrase)):
         return True
     return (isinstance(node, wq.Or) and type(node) in _COMBINATIONS and not getattr(node, "minmatch", 0)
             and getattr(node, "scale", None) is None and all(_is_or_tree(sub) for sub in node.subqueries))
 
 
-def _leaves(node: Any, factor: float = 1.0) -> Iterator[tuple[wq.Term, float]]:
-    """Each term of an Or tree and what its score is multiplied by: its boost times those of the
-    Ors above it (an Or of one part does not apply its own, as :func:`_evaluate` does not)."""
+def _leaves(node: Any, factor: float = 1.0) -> Iterator[tuple[Any, float]]:
+    """Each term (or phrase) of an Or tree and what its score is multiplied by: its boost times
+    those of the Ors above it (an Or of one part does not apply its own, as :func:`_evaluate` does
+    not; a phrase's own boost is in its scores)."""
     if isinstance(node, wq.Term):
         yield node, factor * node.boost
+        return
+    if isinstance(node, wq.Phrase):
+        yield node, factor
         return
     inner = factor * node.boost if len(node.subqueries) > 1 else factor
     for sub in node.subqueries:
@@ -679,9 +683,13 @@ def _flat_sum(core: Any, extra: Any | None, cache: ScoringCache, weighting: BM25
     the last bit (another order of additions), never the matching articles."""
     keys: list[tuple[str, bytes]] = []
     leaves: list[tuple[wq.Term, float]] = []
+    phrases: list[_Phrase] = []  # a headline's quoted words: matched on their own, added to the sum
     core_terms = 0
     for tree in (core, extra):
         for node, factor in _leaves(tree) if tree is not None else ():
+            if isinstance(node, wq.Phrase):
+                phrases.append(_Phrase(_evaluate(node, cache, weighting), factor, tree is core))
+                continue
             text = _bytes_of(node, cache)
             if text is not None:
                 keys.append((node.fieldname, text))
@@ -691,21 +699,21 @@ def _flat_sum(core: Any, extra: Any | None, cache: ScoringCache, weighting: BM25
     lists, totals = cache.lists_of(keys)
     ends = np.cumsum(totals)
     core_size = int(ends[core_terms - 1]) if core_terms else 0
-    if not core_size:
+    if not core_size and not any(phrase.in_core and len(phrase.matches.docs) for phrase in phrases):
         return Matches(_EMPTY_DOCS, _EMPTY_SCORES)
     # every term's postings decoded and joined at once (the core's first), each term scored in its slice
     every_doc = _decode(lists)
-    every_weight = np.concatenate(lists.weights, dtype=np.float32)  # exact: stored weights are float32 or small whole numbers
+    every_weight = np.concatenate(lists.weights, dtype=np.float32) if lists.weights else np.empty(0, dtype=np.float32)  # exact: stored weights are float32 or small whole numbers
     spans = _Spans(every_doc, every_weight, leaves, (ends - totals).tolist(), ends.tolist())
     if wanted is not None and len(every_doc) * _DENSE_FROM > cache.size:
-        return _pruned_sum(spans, core_size, cache, weighting, wanted)
+        return _pruned_sum(spans, core_size, phrases, cache, weighting, wanted)
     every_score = np.empty(len(every_doc))
     for term in range(len(leaves)):
         spans.score_into(every_score[spans.starts[term] : spans.ends[term]], term, cache, weighting)
     alive = cache.alive()
-    if len(every_doc) * _DENSE_FROM > cache.size:  # bincount adds in array order: term by term
-        summed = np.bincount(every_doc, weights=every_score, minlength=cache.size)
-        docs = np.flatnonzero(_matched(every_doc[:core_size], cache))
+    if phrases or len(every_doc) * _DENSE_FROM > cache.size:  # bincount adds in array order: term by term
+        summed = np.bincount(every_doc, weights=every_score, minlength=cache.size).astype(np.float64, copy=False)  # (int when empty)
+        docs = np.flatnonzero(_matched(_core_docs(spans, core_size, phrases, summed), cache))
         return Matches(docs, summed[docs])
     docs, inverse = np.unique(every_doc, return_inverse=True)
     summed = np.bincount(inverse, weights=every_score, minlength=len(docs))
@@ -713,6 +721,25 @@ def _flat_sum(core: Any, extra: Any | None, cache: ScoringCache, weighting: BM25
     if alive is not None:
         matched &= alive[docs]
     return Matches(docs[matched], summed[matched])
+
+
+@dataclass
+class _Phrase:
+    """A phrase of a flat sum: its matches (its boost applied), what the Ors above it multiply
+    its scores by, and whether it is part of the core (its articles match the query)."""
+
+    matches: Matches
+    factor: float
+    in_core: bool
+
+
+def _core_docs(spans: "_Spans", core_size: int, phrases: list[_Phrase], summed: np.ndarray) -> np.ndarray:
+    """Add the phrases' scores into ``summed``; return every document the core matches (the core
+    terms' postings, then the core phrases' articles)."""
+    for phrase in phrases:
+        summed[phrase.matches.docs] += phrase.matches.scores * phrase.factor  # a phrase's articles are distinct
+    held = [phrase.matches.docs for phrase in phrases if phrase.in_core]
+    return np.concatenate([spans.docs[:core_size]] + held) if held else spans.docs[:core_size]  # (no copy of a long query's)
 
 
 @dataclass
@@ -782,7 +809,8 @@ def _matched(core_docs: np.ndarray, cache: ScoringCache) -> np.ndarray:
     return matched & alive if alive is not None else matched
 
 
-def _pruned_sum(spans: _Spans, core_size: int, cache: ScoringCache, weighting: BM25F, wanted: Wanted) -> Matches:
+def _pruned_sum(spans: _Spans, core_size: int, phrases: list[_Phrase], cache: ScoringCache, weighting: BM25F,
+                wanted: Wanted) -> Matches:
     """A flat sum whose scores are exact only where they can still reach the ``wanted`` results.
 
     Max-score pruning (Turtle and Flood): the rare terms are scored first, and the score of the
@@ -795,13 +823,15 @@ def _pruned_sum(spans: _Spans, core_size: int, cache: ScoringCache, weighting: B
     terms = range(len(spans.leaves))
     bounds = np.array([spans.bound(term, cache, weighting) for term in terms])
     summed = np.zeros(cache.size)
+    core_docs = _core_docs(spans, core_size, phrases, summed)  # phrases are scored whole, as rare terms
     rare = [term for term in terms if spans.ends[term] - spans.starts[term] <= cache.size * _RARE_SHARE]
     spans.add_together(summed, rare, cache, weighting)
-    first_bar = _first_bar(spans, [term for term in rare if spans.ends[term] <= core_size], summed, cache, wanted)
+    surely = [spans.docs[spans.starts[term] : spans.ends[term]] for term in rare if spans.ends[term] <= core_size]
+    first_bar = _first_bar(surely + [phrase.matches.docs for phrase in phrases if phrase.in_core], summed, cache, wanted)
     common = sorted(set(terms) - set(rare), key=lambda term: bounds[term])
     skipped = common[: int(np.searchsorted(np.cumsum(bounds[common]), first_bar))] if common else []
     spans.add_together(summed, sorted(set(common) - set(skipped)), cache, weighting)
-    docs = np.flatnonzero(_matched(spans.docs[:core_size], cache))
+    docs = np.flatnonzero(_matched(core_docs, cache))
     if not skipped:  # (a first bar of 0.0, fewer results than wanted, skips nothing)
         return Matches(docs, summed[docs])
     scores = summed[docs]
@@ -813,10 +843,9 @@ def _pruned_sum(spans: _Spans, core_size: int, cache: ScoringCache, weighting: B
     return Matches(docs, summed[docs], exact_from=bar)
 
 
-def _first_bar(spans: _Spans, rare_core: list[int], summed: np.ndarray, cache: ScoringCache, wanted: Wanted) -> float:
-    """The count-th result's score so far among the articles surely matched (by a rare term of
-    the core): the final count-th score is at least that."""
-    held = [spans.docs[spans.starts[term] : spans.ends[term]] for term in rare_core]
+def _first_bar(held: list[np.ndarray], summed: np.ndarray, cache: ScoringCache, wanted: Wanted) -> float:
+    """The count-th result's score so far among the articles surely matched (``held`` by a rare
+    term or a phrase of the core): the final count-th score is at least that."""
     surely = np.flatnonzero(_matched(np.concatenate(held) if held else _EMPTY_DOCS, cache))
     return _lowered(kth_best_score(surely, summed[surely], _codes(wanted, surely), wanted.count))
 

@@ -18,7 +18,8 @@ from newsearch.topk import best_matches
 from .conftest import SAMPLE
 
 QUERIES = ["hà nội", "ha noi", "giá vàng hôm nay", "bong da", "Covid-19", "trí tuệ nhân tạo -Mỹ",
-           "Thủ tướng yêu cầu các bộ ngành khẩn trương triển khai giải pháp", "AI hoà bình", "xyzzy qwerty"]
+           "Thủ tướng yêu cầu các bộ ngành khẩn trương triển khai giải pháp", "AI hoà bình", "xyzzy qwerty",
+           'Các nhà khoa học dùng "trí tuệ nhân tạo" chẩn đoán Covid-19 qua tiếng ho ở "Hà Nội"']
 
 
 def _whoosh_scores(searcher, query):
@@ -223,9 +224,16 @@ def test_cluster_members_are_the_documents_of_the_cluster_among_those_asked(tmp_
 
 
 def _long_queries(count):
-    """Headlines of the sample corpus as typed into the search box: long ranked queries."""
+    """Headlines of the sample corpus as typed into the search box: long ranked queries, every
+    third with two of its words quoted (a phrase in the sum)."""
     articles = list(newsearch.read_articles([SAMPLE]))[:count]
-    return [build_query(parse_query(article.headline), strict=False) for article in articles]
+    texts = []
+    for number, article in enumerate(articles):
+        words = article.headline.split()
+        if number % 3 == 0 and len(words) > 6:
+            words[2:4] = ['"' + " ".join(words[2:4]) + '"']
+        texts.append(" ".join(words))
+    return [build_query(parse_query(text), strict=False) for text in texts]
 
 
 @pytest.mark.parametrize("wanted_count", [1, 3, 10])
