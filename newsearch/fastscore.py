@@ -713,7 +713,8 @@ def _flat_sum(core: Any, extra: Any | None, cache: ScoringCache, weighting: BM25
     alive = cache.alive()
     if phrases or len(every_doc) * _DENSE_FROM > cache.size:  # bincount adds in array order: term by term
         summed = np.bincount(every_doc, weights=every_score, minlength=cache.size).astype(np.float64, copy=False)  # (int when empty)
-        docs = np.flatnonzero(_matched(_core_docs(spans, core_size, phrases, summed), cache))
+        _add_phrases(summed, phrases)
+        docs = np.flatnonzero(_matched(_core_docs(spans, core_size, phrases), cache))
         return Matches(docs, summed[docs])
     docs, inverse = np.unique(every_doc, return_inverse=True)
     summed = np.bincount(inverse, weights=every_score, minlength=len(docs))
@@ -733,11 +734,14 @@ class _Phrase:
     in_core: bool
 
 
-def _core_docs(spans: "_Spans", core_size: int, phrases: list[_Phrase], summed: np.ndarray) -> np.ndarray:
-    """Add the phrases' scores into ``summed``; return every document the core matches (the core
-    terms' postings, then the core phrases' articles)."""
+def _add_phrases(summed: np.ndarray, phrases: list[_Phrase]) -> None:
+    """Add the phrases' scores into an index-wide array (a phrase's articles are distinct)."""
     for phrase in phrases:
-        summed[phrase.matches.docs] += phrase.matches.scores * phrase.factor  # a phrase's articles are distinct
+        summed[phrase.matches.docs] += phrase.matches.scores * phrase.factor
+
+
+def _core_docs(spans: "_Spans", core_size: int, phrases: list[_Phrase]) -> np.ndarray:
+    """Every document the core matches: the core terms' postings, then the core phrases' articles."""
     held = [phrase.matches.docs for phrase in phrases if phrase.in_core]
     return np.concatenate([spans.docs[:core_size]] + held) if held else spans.docs[:core_size]  # (no copy of a long query's)
 
@@ -823,7 +827,7 @@ def _pruned_sum(spans: _Spans, core_size: int, phrases: list[_Phrase], cache: Sc
     terms = range(len(spans.leaves))
     bounds = np.array([spans.bound(term, cache, weighting) for term in terms])
     summed = np.zeros(cache.size)
-    core_docs = _core_docs(spans, core_size, phrases, summed)  # phrases are scored whole, as rare terms
+    _add_phrases(summed, phrases)  # scored whole, as the rare terms are
     rare = [term for term in terms if spans.ends[term] - spans.starts[term] <= cache.size * _RARE_SHARE]
     spans.add_together(summed, rare, cache, weighting)
     surely = [spans.docs[spans.starts[term] : spans.ends[term]] for term in rare if spans.ends[term] <= core_size]
@@ -831,7 +835,7 @@ def _pruned_sum(spans: _Spans, core_size: int, phrases: list[_Phrase], cache: Sc
     common = sorted(set(terms) - set(rare), key=lambda term: bounds[term])
     skipped = common[: int(np.searchsorted(np.cumsum(bounds[common]), first_bar))] if common else []
     spans.add_together(summed, sorted(set(common) - set(skipped)), cache, weighting)
-    docs = np.flatnonzero(_matched(core_docs, cache))
+    docs = np.flatnonzero(_matched(_core_docs(spans, core_size, phrases), cache))
     if not skipped:  # (a first bar of 0.0, fewer results than wanted, skips nothing)
         return Matches(docs, summed[docs])
     scores = summed[docs]
@@ -972,11 +976,16 @@ def query_terms(query: Any, cache: ScoringCache) -> list[tuple[str, bytes]]:
 
 
 def _term_keys(node: Any, cache: ScoringCache) -> Iterator[tuple[str, bytes]]:
-    """(field, term bytes) of every Term in a query tree, for :meth:`ScoringCache.locate`."""
+    """(field, term bytes) of every Term in a query tree, and of every phrase's words, for
+    :meth:`ScoringCache.locate`."""
     if isinstance(node, wq.Term):
         text = _bytes_of(node, cache)
         if text is not None:
             yield node.fieldname, text
+        return
+    if isinstance(node, wq.Phrase):  # its words are read as terms (an And of them)
+        for word in node.words:
+            yield from _term_keys(wq.Term(node.fieldname, word), cache)
         return
     for child in node.children():
         yield from _term_keys(child, cache)

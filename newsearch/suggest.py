@@ -20,6 +20,7 @@ from whoosh.support.levenshtein import distance
 from .analysis import folded_term, syllable_term
 from .fastscore import ScoringCache
 from .normalize import fold_diacritics, has_diacritics
+from .phrases import in_order
 from .query import ParsedQuery
 from .schema import VOCABULARY_FIELD
 from .segment import SYLLABLE_PATTERN
@@ -216,20 +217,8 @@ class PairCounts:
 
     def _adjacent_share(self, docs: np.ndarray, first: str, second: str) -> float:
         sample = self._sample(docs)
-        adjacent = 0
-        for segment in self._scoring.segments:
-            reader = segment.reader
-            local = sample[(sample >= segment.offset) & (sample < segment.offset + reader.doc_count_all())] - segment.offset
-            if not len(local):
-                continue
-            before, after = reader.postings(FIELD, first), reader.postings(FIELD, second)
-            for docnum in local.tolist():
-                before.skip_to(docnum)
-                after.skip_to(docnum)
-                if before.is_active() and after.is_active() and before.id() == after.id() == docnum:
-                    following = set(after.value_as("positions"))
-                    adjacent += any(p + 1 in following for p in before.value_as("positions"))
-        return adjacent / len(sample)
+        segments = [(segment.reader, segment.offset) for segment in self._scoring.segments]
+        return int(in_order(segments, FIELD, [first.encode("utf-8"), second.encode("utf-8")], sample).sum()) / len(sample)
 
 
 def _best_sequence(pair_count: Any, options: Sequence[list[tuple[str, int]]]) -> list[str]:
