@@ -17,6 +17,7 @@ from whoosh import query as wq
 from whoosh.collectors import FilterCollector
 
 from ._damage import WHOOSH_ERRORS, corrupt_error
+from .allocator import keep_freed_memory
 from .collect import ClusterCollector
 from .errors import ArticleNotFoundError, QueryError
 from .highlight import MatchTerms, make_snippets
@@ -57,6 +58,7 @@ class Searcher:
         self._ranking = ranking
         self._weighting = ranking.weighting()
         self._local = threading.local()  # one Whoosh searcher per thread: they are not thread-safe
+        keep_freed_memory()  # a query's freed arrays stay for the next (newsearch.allocator)
 
     def __enter__(self) -> "Searcher":
         return self
