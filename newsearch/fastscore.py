@@ -23,6 +23,8 @@ through Whoosh).
 from __future__ import annotations
 
 from collections import OrderedDict
+from itertools import groupby
+from operator import itemgetter
 from math import log
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -35,7 +37,7 @@ from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
 from .phrases import has_positions, in_order
-from .postings import AMBIGUOUS, GAP_KINDS, PostingArrays, segment_arrays, sliced_lists, term_hash
+from .postings import AMBIGUOUS, GAP_KINDS, NOT_COVERED, NOT_HELD, PostingArrays, segment_arrays, sliced_lists, term_hash
 from .ranking import WideOr
 from .topk import best_matches, kth_best_score
 
@@ -48,7 +50,7 @@ _EMPTY_SCORES = np.empty(0, dtype=np.float64)
 
 _COMBINATIONS = (wq.Or, wq.And, WideOr)
 _DENSE_FROM = 16  # a union of more than 1/16 of the index's documents is summed in a dense array
-_ABSENT, _ASK_WHOOSH = -1, -2  # a located list's kind: not in the segment / read Whoosh's postings
+_ABSENT, _ASK_WHOOSH = NOT_HELD, NOT_COVERED  # a located list's kind: not in the segment / read Whoosh's postings
 _LOCATED_MEMO = 50_000  # terms whose directory entries are remembered, per searcher
 _RARE_SHARE = 1 / 32  # a long query's terms in fewer of the articles are scored first (a first bar)
 _EXACT_SAMPLE = 4  # a raised bar is taken from this many times the wanted results' leading articles
@@ -101,9 +103,10 @@ class _Batch:
         self.starts = np.zeros((segments, terms), dtype=np.int64)
         self.firsts = np.zeros((segments, terms), dtype=np.int64)
 
-    def fill(self, segment: int, columns: list[int], described: tuple[np.ndarray, ...]) -> None:
+    def fill(self, segment: int, described: tuple[np.ndarray, ...]) -> None:
+        """A segment's row: its :meth:`PostingArrays.find` of the batch's terms."""
         for table, values in zip(self.tables(), described):
-            table[segment, columns] = values
+            table[segment] = values
 
     def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         return self.kinds, self.counts, self.starts, self.firsts
@@ -224,23 +227,17 @@ class ScoringCache:
             return
         if len(self._located) + len(keys) > _LOCATED_MEMO:
             self._located.clear()
-        by_field: dict[str, list[int]] = {}
-        for position, (fieldname, _) in enumerate(keys):
-            by_field.setdefault(fieldname, []).append(position)
-        hashes = {f: np.array([term_hash(f, keys[p][1]) for p in ps], dtype=np.uint64) for f, ps in by_field.items()}
+        keys.sort(key=itemgetter(0))  # each field's terms side by side: a slice of the batch's columns
+        fields, start = [], 0
+        for fieldname, group in groupby(keys, key=itemgetter(0)):
+            end = start + sum(1 for _ in group)
+            fields.append((fieldname, slice(start, end)))
+            start = end
+        hashes = np.array([term_hash(fieldname, text) for fieldname, text in keys], dtype=np.uint64)
         batch = _Batch(len(self.segments), len(keys))
         for number, segment in enumerate(self.segments):
-            if segment.arrays is None:
-                continue
-            positions: list[int] = []
-            entries = []
-            for fieldname, field_positions in by_field.items():
-                found = segment.arrays.locate(fieldname, hashes[fieldname])
-                if found is not None:  # a field the arrays do not cover stays with Whoosh
-                    positions.extend(field_positions)
-                    entries.append(found)
-            if entries:
-                batch.fill(number, positions, segment.arrays.describe(np.concatenate(entries)))
+            if segment.arrays is not None:  # (else every term stays with Whoosh)
+                batch.fill(number, segment.arrays.find(fields, hashes))
         for column, key in enumerate(keys):
             self._located[key] = (batch, column)
 

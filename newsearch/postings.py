@@ -41,7 +41,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 __all__ = ["MIN_POSTINGS", "EXTENSION", "PostingArraysWriter", "PostingArrays", "open_posting_arrays",
-           "term_hash", "covered_fields", "LOOKUP_FIELDS", "AMBIGUOUS", "GAP_KINDS", "sliced_lists", "segment_arrays", "TermLookup", "term_lookup"]
+           "term_hash", "covered_fields", "NOT_HELD", "NOT_COVERED", "LOOKUP_FIELDS", "AMBIGUOUS", "GAP_KINDS", "sliced_lists", "segment_arrays", "TermLookup", "term_lookup"]
 
 MIN_POSTINGS = 512  # four Whoosh blocks: shorter lists are stored without gaps
 EXTENSION = ".npost"
@@ -53,6 +53,7 @@ _DOC_DTYPES = tuple(np.dtype(t) for t in _DOC_TYPES)  # made once: np.dtype() pe
 _WEIGHT_DTYPES = tuple(np.dtype(t) for t in _WEIGHT_TYPES)
 _SHORT = 128  # a short list's kind: _SHORT + doc type * 16 + weight type (numbers, not gaps)
 AMBIGUOUS = 254  # two terms of the segment share a hash: ask Whoosh
+NOT_HELD, NOT_COVERED = -1, -2  # a found list's kind: the segment lacks the term / its field has no arrays
 
 Entry = tuple[int, int, int, int, int]  # offset, count, first document, gap type, weight type
 
@@ -281,6 +282,39 @@ class PostingArrays:
         """(document numbers as int64, weights as float64) of a list :meth:`describe` gave."""
         docs, weights = _stored_list(self._data, start, kind, count, first)
         return docs.astype(np.int64, copy=False), weights.astype(np.float64)
+
+    def find(self, fields: Sequence[tuple[str, slice]], hashes: np.ndarray) -> tuple[np.ndarray, ...]:
+        """:meth:`describe` of the terms of several fields (each field's hashes in its slice of
+        ``hashes``), located in one pass: kinds (:data:`NOT_HELD` where the segment lacks the
+        term, :data:`NOT_COVERED` where the field has no arrays), counts, starts, firsts. A
+        long query asks 36 segments at 350k articles for its terms of six fields: the numpy
+        calls per segment and field, not the searches, were the time."""
+        at = np.zeros(len(hashes), dtype=np.int64)
+        empty, uncovered = [], []
+        for fieldname, part in fields:
+            bounds = self._ranges.get(fieldname)
+            if bounds is None or bounds[0] == bounds[1]:
+                (uncovered if bounds is None else empty).append(part)
+                continue
+            lo, hi = bounds
+            found = self._hashes[lo:hi].searchsorted(hashes[part])
+            at[part] = np.minimum(found, hi - lo - 1, out=found) + lo  # a place inside the field's range
+        held = self._hashes[at] == hashes if len(self._hashes) else np.zeros(len(hashes), dtype=bool)
+        for part in empty + uncovered:  # (their place 0 is another field's)
+            held[part] = False
+        kinds = self._kinds[at].astype(np.int16) if len(self._hashes) else np.zeros(len(hashes), dtype=np.int16)
+        kinds[~held] = NOT_HELD
+        for part in uncovered:
+            kinds[part] = NOT_COVERED
+        if not len(self._hashes):
+            zeros = np.zeros(len(hashes), dtype=np.int64)
+            return kinds, zeros, zeros, zeros
+        counts, starts = self._counts[at], self._starts[at]
+        listed = held & (kinds != AMBIGUOUS)
+        sizes = _ITEM_BYTES[kinds[listed]]
+        if (sizes < 0).any() or (starts[listed] + counts[listed] * sizes > self._end).any():
+            raise ValueError("posting arrays file has a wrong entry")
+        return kinds, counts, starts, self._firsts[at]
 
     def describe(self, entries: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """What :meth:`read` needs for each entry of :meth:`locate` (-1: not there): its list's

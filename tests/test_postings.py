@@ -85,6 +85,36 @@ def test_every_term_of_a_covered_field_is_found_with_its_postings(tmp_path_facto
         arrays.close()
 
 
+@given(st.dictionaries(st.tuples(st.sampled_from(["content", "title"]), st.binary(min_size=1, max_size=4)),
+                       st.lists(st.integers(0, 2_000), min_size=1, max_size=600, unique=True).map(sorted),
+                       max_size=10),
+       st.lists(st.binary(min_size=1, max_size=5), max_size=6))
+def test_finding_many_fields_at_once_describes_each_term_as_one_by_one(tmp_path_factory, lists, asked):
+    terms = {key: (docs, [1.0] * len(docs)) for key, docs in lists.items()}
+    terms[("id", b"x")] = ([1], [1.0])  # a field left to Whoosh
+    arrays = _written(tmp_path_factory.mktemp("arrays"), terms, fields=("content", "title", "entities"))
+    try:  # held terms, absent ones, a covered field without terms, a field without arrays, any order
+        keys = sorted({*lists, *((f, t) for t in asked for f in ("content", "title", "entities", "id"))})
+        fields, start = [], 0
+        for field in sorted({f for f, _ in keys}):
+            count = sum(1 for f, _ in keys if f == field)
+            fields.append((field, slice(start, start + count)))
+            start += count
+        hashes = np.array([postings.term_hash(f, t) for f, t in keys], dtype=np.uint64)
+        kinds, counts, starts, firsts = arrays.find(fields, hashes)
+        for column, (field, term) in enumerate(keys):
+            entries = arrays.locate(field, hashes[column : column + 1])
+            if entries is None:
+                assert kinds[column] == postings.NOT_COVERED
+                continue
+            expected = [int(values[0]) for values in arrays.describe(entries)]
+            assert [int(kinds[column]), int(counts[column]), int(starts[column]), int(firsts[column])][: 1 if expected[0] < 0 else 4] \
+                == expected[: 1 if expected[0] < 0 else 4]
+            assert (kinds[column] >= 0) == ((field, term) in lists)
+    finally:
+        arrays.close()
+
+
 def _assert_sliced_as_views(arrays, entry):
     """A list sliced out of the file's typed views (what a long query reads) is the list as stored."""
     kind, count, start, _ = (int(values[0]) for values in arrays.describe(np.array([entry])))
