@@ -31,7 +31,7 @@ from whoosh.codec import default_codec
 from whoosh.formats import Existence, Frequency
 from whoosh.util.numeric import byte_to_length
 
-from .fastscore import encoded_lengths
+from .scoringcache import encoded_lengths
 from .postings import AMBIGUOUS, PostingArrays, PostingArraysWriter, covered_fields, open_posting_arrays, term_hash
 from .schema import VOCABULARY_FIELD
 from .segments import INDEX_NAME, write_whole_term

@@ -33,7 +33,9 @@ from .ranking import (
     match_terms,
     related_query,
 )
-from .fastscore import ScoringCache, Unsupported, Wanted, query_terms, score_query
+from .fastscore import Unsupported, query_terms, score_query
+from .pruning import Wanted
+from .scoringcache import ScoringCache
 from .suggest import suggest_query, vocabulary_for
 from .topk import best_matches
 from .schema import FACET_KINDS, article_of, facets_of

@@ -18,7 +18,7 @@ import numpy as np
 from whoosh.support.levenshtein import distance
 
 from .analysis import folded_term, syllable_term
-from .fastscore import ScoringCache
+from .scoringcache import ScoringCache
 from .normalize import fold_diacritics, has_diacritics
 from .phrases import in_order
 from .query import ParsedQuery
@@ -255,7 +255,7 @@ def _restore_case(typed: str, restored: str) -> str:
 def suggest_query(searcher: Any, parsed: ParsedQuery, vocabulary: Vocabulary, scoring: Any = None) -> str | None:
     """A corrected query when accents are missing or a word is unknown; None when nothing changes.
 
-    ``scoring`` is the searcher's :class:`newsearch.fastscore.ScoringCache` (its decoded posting
+    ``scoring`` is the searcher's :class:`newsearch.scoringcache.ScoringCache` (its decoded posting
     lists are shared with the search)."""
     if len(parsed.groups) != 1 or parsed.excluded:
         return None

@@ -100,3 +100,21 @@ def start_instance(binary: Path, data: Path):
         return MeiliInstance(binary, data).start()
     except MeiliSetupError as exc:
         pytest.fail(str(exc))
+
+
+@pytest.fixture(scope="session")
+def many_segments(tmp_path_factory: pytest.TempPathFactory):
+    """The sample corpus in several segments (no merging), some articles deleted."""
+    path = tmp_path_factory.mktemp("segments") / "ix"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("newsearch.merge.AUTO_MERGE_DOCS", 0)
+        with newsearch.create_index(path) as ix:
+            articles = list(newsearch.read_articles([SAMPLE]))
+            with ix.writer() as writer:
+                writer.add_many(articles, commit_every=70, workers=2)
+            with ix.writer() as writer:
+                for article in articles[::9]:
+                    writer.delete(article.id)
+            assert len(ix.whoosh()._segments()) > 4
+    with newsearch.open_index(path) as ix:
+        yield ix

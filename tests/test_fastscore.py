@@ -1,7 +1,5 @@
 """Vectorised scoring must give exactly what Whoosh's matchers give: same articles, same scores."""
 
-import itertools
-
 import numpy as np
 import pytest
 from hypothesis import given
@@ -10,10 +8,11 @@ from whoosh import query as wq
 
 import newsearch
 
-from newsearch.fastscore import Lists, Matches, ScoringCache, Unsupported, Wanted, _decode, _scores_at, _union, score_query
+from newsearch.fastscore import Unsupported, _scores_at, _union, score_query
+from newsearch.matches import Matches
+from newsearch.scoringcache import ScoringCache
 from newsearch.query import parse_query
 from newsearch.ranking import DEFAULT_RANKING, build_query
-from newsearch.topk import best_matches
 
 from .conftest import SAMPLE
 
@@ -46,24 +45,6 @@ def test_same_matches_and_scores_as_whoosh(sample_index, text, strict):
 
 
 @pytest.fixture(scope="module")
-def many_segments(tmp_path_factory):
-    """The sample corpus in several segments (no merging), some articles deleted."""
-    path = tmp_path_factory.mktemp("segments") / "ix"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("newsearch.merge.AUTO_MERGE_DOCS", 0)
-        with newsearch.create_index(path) as ix:
-            articles = list(newsearch.read_articles([SAMPLE]))
-            with ix.writer() as writer:
-                writer.add_many(articles, commit_every=70, workers=2)
-            with ix.writer() as writer:
-                for article in articles[::9]:
-                    writer.delete(article.id)
-            assert len(ix.whoosh()._segments()) > 4
-    with newsearch.open_index(path) as ix:
-        yield ix
-
-
-@pytest.fixture(scope="module")
 def gapped_segments(tmp_path_factory):
     """Several segments whose posting arrays store most lists as gaps (the long-list form, made
     here from 8 postings on), the rest as numbers."""
@@ -85,29 +66,14 @@ def test_same_scores_as_whoosh_from_lists_stored_as_gaps(gapped_segments, text, 
     _assert_scored_as_whoosh_does(gapped_segments, text, strict)
 
 
-@given(st.lists(st.tuples(st.lists(st.integers(0, 5000), min_size=1, max_size=40, unique=True).map(sorted), st.booleans()),
-                min_size=1, max_size=6))
-def test_lists_of_gaps_and_numbers_decode_together_to_global_numbers(lists):
-    raws, gaps, bases, expected = [], [], [], []
-    for number, (docs, as_gaps) in enumerate(lists):
-        offset = number * 6000  # each list a later segment's
-        values = np.array(docs)
-        raws.append((np.diff(values, prepend=values[0]) if as_gaps else values).astype(np.uint16))  # as newsearch.postings stores them
-        gaps.append(as_gaps)
-        bases.append(offset + (docs[0] if as_gaps else 0))
-        expected += [d + offset for d in docs]
-    sizes = np.array([len(raw) for raw in raws])
-    found = Lists(raws, [np.ones(len(raw), dtype=np.float32) for raw in raws], np.array(gaps), np.array(bases), sizes)
-    assert _decode(found).tolist() == expected
-
-
 @pytest.mark.parametrize("text", QUERIES)
 @pytest.mark.parametrize("strict", [True, False])
 @pytest.mark.parametrize("dense_from", [1, 16, 10**12])  # sums in a sorted array, as usual, always dense
 def test_same_scores_as_whoosh_over_many_segments_with_deletions(many_segments, text, strict, dense_from, monkeypatch):
     """Long Ors summed term by term, And's later parts read only for the documents still in the
     running, whichever way the sums are made."""
-    monkeypatch.setattr("newsearch.fastscore._DENSE_FROM", dense_from)
+    monkeypatch.setattr("newsearch.fastscore.DENSE_FROM", dense_from)
+    monkeypatch.setattr("newsearch.scoringcache.DENSE_FROM", dense_from)
     _assert_scored_as_whoosh_does(many_segments, text, strict)
 
 
@@ -190,70 +156,3 @@ def test_union_and_lookups_agree_with_plain_set_arithmetic(parts_docs, data):
         for part in parts:
             scores = dict(zip(part.docs.tolist(), part.scores.tolist()))
             assert _scores_at(part, wanted, size).tolist() == [scores.get(d, 0.0) for d in wanted.tolist()]
-
-
-def test_article_ids_come_from_the_id_column_or_else_the_stored_fields(many_segments):
-    with many_segments.whoosh().searcher() as searcher:
-        docnums = [d for d in range(0, searcher.doc_count_all(), 5) if not searcher.reader().is_deleted(d)]
-        expected = tuple(searcher.stored_fields(d)["id"] for d in docnums)
-        assert searcher.reader().has_column("id")
-        assert ScoringCache(searcher).article_ids(docnums) == expected
-        older = ScoringCache(searcher)
-        older._id_column = False  # an index made before ids had a column
-        assert older.article_ids(docnums) == expected
-
-
-def test_cluster_members_are_the_documents_of_the_cluster_among_those_asked(tmp_path):
-    articles = list(itertools.islice(newsearch.read_articles([SAMPLE]), 12))
-    copies = [newsearch.Article(id=f"copy-{n}-{a.id}", title=a.title, lead=a.lead, body=a.body)
-              for n, a in enumerate(articles[:3] * 2)]  # three clusters of three, over two segments
-    with newsearch.create_index(tmp_path / "ix") as ix:
-        with ix.writer() as writer:
-            writer.add_many(articles, workers=0)
-        with ix.writer() as writer:
-            writer.add_many(copies, workers=0)
-        with ix.whoosh().searcher() as searcher:
-            cache = ScoringCache(searcher)
-            clusters = cache.clusters()
-            assert sorted(np.bincount(clusters).tolist())[-3:] == [3, 3, 3]
-            among = np.arange(0, cache.size, 2)
-            for code in np.unique(clusters).tolist():
-                expected = np.flatnonzero(clusters == code).tolist()
-                assert cache.cluster_members(code, among=np.arange(cache.size)).tolist() == expected
-                assert cache.cluster_members(code, among=among).tolist() == [d for d in expected if d % 2 == 0]
-
-
-def _long_queries(count):
-    """Headlines of the sample corpus as typed into the search box: long ranked queries, every
-    third with two of its words quoted (a phrase in the sum)."""
-    articles = list(newsearch.read_articles([SAMPLE]))[:count]
-    texts = []
-    for number, article in enumerate(articles):
-        words = article.headline.split()
-        if number % 3 == 0 and len(words) > 6:
-            words[2:4] = ['"' + " ".join(words[2:4]) + '"']
-        texts.append(" ".join(words))
-    return [build_query(parse_query(text), strict=False) for text in texts]
-
-
-@pytest.mark.parametrize("wanted_count", [1, 3, 10])
-@pytest.mark.parametrize("collapse", [False, True])
-def test_pruned_sums_rank_the_wanted_results_as_full_sums_do(many_segments, wanted_count, collapse):
-    """Max-score pruning: the same matches; every score that reaches ``exact_from`` exact, none
-    higher than the truth; the wanted results the same articles in the same order."""
-    pruned_queries = 0
-    with many_segments.whoosh().searcher(weighting=DEFAULT_RANKING.weighting()) as searcher:
-        cache = ScoringCache(searcher)
-        codes = cache.clusters() if collapse else None
-        for query in _long_queries(60):
-            full = score_query(cache, query, searcher.weighting)
-            pruned = score_query(cache, query, searcher.weighting, Wanted(wanted_count, codes))
-            assert pruned.docs.tolist() == full.docs.tolist()
-            assert np.all(pruned.scores <= full.scores * (1 + 1e-9))
-            exact = full.scores >= pruned.exact_from
-            assert pruned.scores[exact].tolist() == pytest.approx(full.scores[exact].tolist(), rel=1e-9)
-            pruned_queries += pruned.exact_from > float("-inf")
-            shown = [best_matches(m.docs, m.scores, codes[m.docs] if collapse else None, wanted_count, floor=m.exact_from)
-                     for m in (full, pruned)]
-            assert shown[0][0][:wanted_count].tolist() == shown[1][0][:wanted_count].tolist()
-    assert pruned_queries > 10  # the test sees pruning at work

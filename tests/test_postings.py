@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 import newsearch
 from newsearch import postings
-from newsearch.fastscore import ScoringCache, score_query
+from newsearch.fastscore import score_query
+from newsearch.scoringcache import ScoringCache
 from newsearch.index import segment_ids
 from newsearch.manifest import write_manifest
 from newsearch.query import parse_query

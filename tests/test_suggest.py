@@ -58,7 +58,7 @@ def test_known_syllables_near_a_typo_are_those_whoosh_finds(sample_index, maxdis
 
     from whoosh.reading import IndexReader
 
-    from newsearch.fastscore import ScoringCache
+    from newsearch.scoringcache import ScoringCache
     from newsearch.suggest import Vocabulary
 
     with sample_index.whoosh().searcher() as searcher:
@@ -77,7 +77,7 @@ def test_known_syllables_near_a_typo_are_those_whoosh_finds(sample_index, maxdis
 
 
 def test_the_vocabulary_read_from_the_term_lists_is_the_lexicons(sample_index):
-    from newsearch.fastscore import ScoringCache
+    from newsearch.scoringcache import ScoringCache
     from newsearch.suggest import Vocabulary
 
     with sample_index.whoosh().searcher() as searcher:
