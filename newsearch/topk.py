@@ -1,5 +1,5 @@
 """The leading matches of a ranking, near-duplicates collapsed: what a page of results shows, and
-the score a candidate must reach to be on it (:mod:`newsearch.fastscore` prunes with it).
+the score a candidate must reach to be on it (:mod:`newsearch.pruning` prunes with it).
 
 Only the leading matches are sorted: a common query matches most of a 350k index, and sorting all
 of them was a third of its time.
