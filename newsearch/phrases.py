@@ -5,18 +5,24 @@ of Python matchers, and scores each on the way: a quoted "Hà Nội" took a seco
 (68,000 articles). Here the articles holding every word are found and scored with numpy first
 (:mod:`newsearch.fastscore`); only the positions are read from Whoosh's posting blocks, for those
 articles alone — the rarest word's first, each other word's only for the articles still in the
-running — and compared in sets. The same articles as Whoosh's ``Phrase`` (slop 1: each word at the
+running — and compared as sorted arrays. The same articles as Whoosh's ``Phrase`` (slop 1: each word at the
 position after the one before).
 """
 
 from __future__ import annotations
 
+from itertools import chain
+from pickle import loads
 from typing import Any, Sequence
 
 import numpy as np
 from whoosh.reading import TermNotFound
 
 __all__ = ["in_order", "has_positions"]
+
+_POSITION_BITS = 32  # a key is article << 32 | position
+_COUNT_BYTES = 4  # Whoosh's Positions value: the count, packed, before the pickled gaps
+_NOTHING = np.empty(0, dtype=np.int64)
 
 
 def has_positions(schema: Any, fieldname: str) -> bool:
@@ -37,21 +43,26 @@ def in_order(segments: Sequence[tuple[Any, int]], fieldname: str, words: Sequenc
 
 
 def _in_segment(reader: Any, fieldname: str, words: Sequence[bytes], docs: np.ndarray) -> np.ndarray:
-    """The flags of :func:`in_order` for one segment's documents (its own numbers)."""
+    """The flags of :func:`in_order` for one segment's documents (its own numbers).
+
+    Where the phrase could start is kept as one sorted array of keys (article << 32 | position),
+    the rarest word's first; each other word's starts (its positions minus its place in the
+    phrase), read only for the articles still in the running, are intersected with it."""
     frequencies = [_frequency(reader, fieldname, word) for word in words]
     if min(frequencies) == 0:
         return np.zeros(len(docs), dtype=bool)
-    order = sorted(range(len(words)), key=lambda i: frequencies[i])  # the rarest word first
-    starts: dict[int, set[int]] = {}  # article → where the phrase could start in it
-    first = order[0]
-    for doc, positions in _positions(reader, fieldname, words[first], docs.tolist()):
-        starts[doc] = {p - first for p in positions}
-    for i in order[1:]:
-        running = sorted(doc for doc, found in starts.items() if found)
-        seen = dict(_positions(reader, fieldname, words[i], running))
-        starts = {doc: starts[doc] & {p - i for p in seen.get(doc, ())} for doc in running}
-    matched = sorted(doc for doc, found in starts.items() if found)
-    return np.isin(docs, np.array(matched, dtype=np.int64))
+    keys: np.ndarray | None = None
+    running = docs
+    for place in sorted(range(len(words)), key=lambda i: frequencies[i]):  # the rarest word first
+        held, counts, positions = _positions(reader, fieldname, words[place], running)
+        starts = positions - place
+        found = (np.repeat(held, counts) << _POSITION_BITS) | np.maximum(starts, 0)
+        found = found[starts >= 0]  # (a word cannot stand before the phrase's start)
+        keys = found if keys is None else keys[np.isin(keys, found, assume_unique=True)]
+        running = np.unique(keys >> _POSITION_BITS)
+        if not len(running):
+            break
+    return np.isin(docs, running)
 
 
 def _frequency(reader: Any, fieldname: str, word: bytes) -> int:
@@ -61,35 +72,54 @@ def _frequency(reader: Any, fieldname: str, word: bytes) -> int:
         return 0
 
 
-def _positions(reader: Any, fieldname: str, word: bytes, docs: list[int]) -> list[tuple[int, list[int]]]:
-    """(document, positions of the word in it) for each of ``docs`` (sorted) holding the word,
-    read block by block: blocks without any of them are skipped unread."""
+def _positions(reader: Any, fieldname: str, word: bytes, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The word's positions in each of ``docs`` (sorted) holding it: those articles, how many
+    positions each, and all the positions one article after another. Read block by block
+    (blocks without any of the articles are skipped unread); each posting's value is Whoosh's
+    pickled list of position gaps, unpickled here and summed for all postings at once — Whoosh's
+    own decoder summed each list in Python, most of a common phrase's time."""
     terms = getattr(reader, "_terms", None)
-    if terms is None or not docs:
-        return []
+    if terms is None or not len(docs):
+        return _NOTHING, _NOTHING, _NOTHING
     try:
         info = terms.term_info(fieldname, word)
     except TermNotFound:
-        return []
-    fmt = reader.schema[fieldname].format
-    matcher = terms._codec.postings_reader(terms._postfile, info, fmt, term=(fieldname, word))  # noqa: SLF001
-    found: list[tuple[int, list[int]]] = []
-    wanted = np.array(docs, dtype=np.int64)
+        return _NOTHING, _NOTHING, _NOTHING
+    matcher = terms._codec.postings_reader(terms._postfile, info, reader.schema[fieldname].format, term=(fieldname, word))  # noqa: SLF001
+    held: list[int] = []
+    gaps: list[list[int]] = []
     at = 0
-    while matcher.is_active() and at < len(wanted):
+    while matcher.is_active() and at < len(docs):
         last = matcher._maxid  # noqa: SLF001 - block-wise reading: whoosh3 is pinned exactly
-        if last < wanted[at]:
+        if last < docs[at]:
             matcher._next_block()  # noqa: SLF001
             continue
-        end = int(np.searchsorted(wanted, last, side="right"))
+        end = int(np.searchsorted(docs, last, side="right"))
         matcher._read_data()  # noqa: SLF001
-        gaps, _, values = matcher._data  # noqa: SLF001
-        ids = np.cumsum(np.fromiter(gaps, dtype=np.int64, count=len(gaps)))
-        asked = wanted[at:end]
+        block_gaps, _, values = matcher._data  # noqa: SLF001
+        ids = np.cumsum(np.fromiter(block_gaps, dtype=np.int64, count=len(block_gaps)))
+        asked = docs[at:end]
         where = np.minimum(np.searchsorted(ids, asked), len(ids) - 1)
-        for doc, index in zip(asked.tolist(), where.tolist()):
-            if ids[index] == doc:
-                found.append((doc, fmt.decode_positions(values[index])))
+        hits = where[ids[where] == asked].tolist()
+        held.extend(ids[hits].tolist())
+        gaps.extend(_position_gaps(values[index]) for index in hits)
         at = end
         matcher._next_block()  # noqa: SLF001
-    return found
+    counts = np.fromiter(map(len, gaps), dtype=np.int64, count=len(gaps))
+    flat = np.fromiter(chain.from_iterable(gaps), dtype=np.int64, count=int(counts.sum()))
+    return np.array(held, dtype=np.int64), counts, _summed_per_list(flat, counts)
+
+
+def _position_gaps(value: bytes) -> list[int]:
+    """A posting value of Whoosh's ``Positions`` format: a 4-byte count, then the pickled list of
+    gaps between positions (the first from 0), its closing ``.`` sometimes left off."""
+    return loads(value[_COUNT_BYTES:] if value.endswith(b".") else value[_COUNT_BYTES:] + b".")
+
+
+def _summed_per_list(flat: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Running sums within each of the consecutive lists ``flat`` holds (``counts`` long each)."""
+    if not len(flat):
+        return flat
+    sums = np.cumsum(flat)
+    firsts = np.cumsum(counts) - counts
+    return sums - np.repeat(sums[firsts] - flat[firsts], counts)
