@@ -5,8 +5,8 @@ of Python matchers, and scores each on the way: a quoted "Hà Nội" took a seco
 (68,000 articles). Here the articles holding every word are found and scored with numpy first
 (:mod:`newsearch.fastscore`); only the positions are read from Whoosh's posting blocks, for those
 articles alone — the rarest word's first, each other word's only for the articles still in the
-running — and compared as sorted arrays. The same articles as Whoosh's ``Phrase`` (slop 1: each word at the
-position after the one before).
+running — and compared as sorted arrays. The same articles as Whoosh's ``Phrase`` (slop 1: each
+word at the position after the one before).
 """
 
 from __future__ import annotations
