@@ -18,6 +18,8 @@ from typing import Any, Sequence
 import numpy as np
 from whoosh.reading import TermNotFound
 
+from .postings import summed_per_list
+
 __all__ = ["in_order", "has_positions"]
 
 _POSITION_BITS = 32  # a key is article << 32 | position
@@ -107,19 +109,10 @@ def _positions(reader: Any, fieldname: str, word: bytes, docs: np.ndarray) -> tu
         matcher._next_block()  # noqa: SLF001
     counts = np.fromiter(map(len, gaps), dtype=np.int64, count=len(gaps))
     flat = np.fromiter(chain.from_iterable(gaps), dtype=np.int64, count=int(counts.sum()))
-    return np.array(held, dtype=np.int64), counts, _summed_per_list(flat, counts)
+    return np.array(held, dtype=np.int64), counts, summed_per_list(flat, counts)
 
 
 def _position_gaps(value: bytes) -> list[int]:
     """A posting value of Whoosh's ``Positions`` format: a 4-byte count, then the pickled list of
     gaps between positions (the first from 0), its closing ``.`` sometimes left off."""
     return loads(value[_COUNT_BYTES:] if value.endswith(b".") else value[_COUNT_BYTES:] + b".")
-
-
-def _summed_per_list(flat: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Running sums within each of the consecutive lists ``flat`` holds (``counts`` long each)."""
-    if not len(flat):
-        return flat
-    sums = np.cumsum(flat)
-    firsts = np.cumsum(counts) - counts
-    return sums - np.repeat(sums[firsts] - flat[firsts], counts)

@@ -41,7 +41,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 __all__ = ["MIN_POSTINGS", "EXTENSION", "PostingArraysWriter", "PostingArrays", "open_posting_arrays",
-           "term_hash", "covered_fields", "NOT_HELD", "NOT_COVERED", "LOOKUP_FIELDS", "AMBIGUOUS", "GAP_KINDS", "sliced_lists", "segment_arrays", "TermLookup", "term_lookup"]
+           "term_hash", "covered_fields", "NOT_HELD", "NOT_COVERED", "LOOKUP_FIELDS", "AMBIGUOUS", "GAP_KINDS", "sliced_lists", "summed_per_list", "segment_arrays", "TermLookup", "term_lookup"]
 
 MIN_POSTINGS = 512  # four Whoosh blocks: shorter lists are stored without gaps
 EXTENSION = ".npost"
@@ -237,18 +237,10 @@ class PostingArrays:
     def locate(self, fieldname: str, hashes: np.ndarray) -> np.ndarray | None:
         """For each hash of a term of this field (:func:`term_hash`), its directory entry, or -1 if
         the segment does not hold the term; None if the field is not covered (ask Whoosh)."""
-        bounds = self._ranges.get(fieldname)
-        if bounds is None:
+        if fieldname not in self._ranges:
             return None
-        lo, hi = bounds
-        if lo == hi:
-            return np.full(len(hashes), -1, dtype=np.int64)
-        part = self._hashes[lo:hi]
-        if len(hashes) == 1:  # one term (a document frequency while building a query): no array ops
-            at = int(part.searchsorted(hashes[0]))
-            return np.array([lo + at if at < hi - lo and part[at] == hashes[0] else -1], dtype=np.int64)
-        where = np.minimum(part.searchsorted(hashes), hi - lo - 1)  # ndarray.clip's checks cost more than the search
-        return np.where(part[where] == hashes, where + lo, -1)
+        at, held = self._places([(fieldname, slice(None))], hashes)
+        return np.where(held, at, -1)
 
     def terms(self, fieldname: str) -> list[bytes] | None:
         """Every term of a listed field in this segment, in the order written (term order); None
@@ -299,11 +291,15 @@ class PostingArrays:
             zeros = np.zeros(len(hashes), dtype=np.int64)
             return kinds, zeros, zeros, zeros
         counts, starts = self._counts[at], self._starts[at]
+        self._check(kinds, counts, starts, held)
+        return kinds, counts, starts, self._firsts[at]
+
+    def _check(self, kinds: np.ndarray, counts: np.ndarray, starts: np.ndarray, held: np.ndarray) -> None:
+        """Refuse entries whose kind is unknown or whose list would end past the file."""
         listed = held & (kinds != AMBIGUOUS)
         sizes = _ITEM_BYTES[kinds[listed]]
         if (sizes < 0).any() or (starts[listed] + counts[listed] * sizes > self._end).any():
             raise ValueError("posting arrays file has a wrong entry")
-        return kinds, counts, starts, self._firsts[at]
 
     def _places(self, fields: Sequence[tuple[str, slice]], hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each hash's place in the directory (inside its field's range, or 0 where the field
@@ -336,10 +332,7 @@ class PostingArrays:
         counts[found] = self._counts[chosen]
         starts[found] = self._starts[chosen]
         firsts[found] = self._firsts[chosen]
-        listed = found & (kinds != AMBIGUOUS)
-        sizes = _ITEM_BYTES[kinds[listed]]
-        if (sizes < 0).any() or (starts[listed] + counts[listed] * sizes > self._end).any():
-            raise ValueError("posting arrays file has a wrong entry")
+        self._check(kinds, counts, starts, found)
         return kinds, counts, starts, firsts
 
     def views(self, kind: int, count: int, start: int) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -420,6 +413,16 @@ def _list_kinds() -> list[tuple[bool, int, int, int, int] | None]:
 
 _LIST_KINDS = _list_kinds()
 GAP_KINDS = np.array([kind is not None and kind[0] for kind in _LIST_KINDS], dtype=bool)  # list kinds stored as gaps
+
+
+def summed_per_list(flat: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Running sums within each of the consecutive lists ``flat`` holds (``counts`` long each, none
+    empty): gaps to numbers for many lists (or blocks) at once."""
+    if not len(flat):
+        return flat
+    sums = np.cumsum(flat)
+    firsts = np.cumsum(counts) - counts
+    return sums - np.repeat(sums[firsts] - flat[firsts], counts)
 
 
 def sliced_lists(files: Sequence[PostingArrays | None], numbers: list[int], kinds: list[int], counts: list[int],

@@ -21,7 +21,7 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from .matches import EMPTY_DOCS, EMPTY_SCORES, positions_of
-from .postings import AMBIGUOUS, GAP_KINDS, NOT_COVERED, NOT_HELD, PostingArrays, segment_arrays, sliced_lists, term_hash
+from .postings import AMBIGUOUS, GAP_KINDS, NOT_COVERED, NOT_HELD, PostingArrays, segment_arrays, sliced_lists, summed_per_list, term_hash
 
 __all__ = ["ScoringCache", "Segment", "Lists", "decode", "encoded_lengths", "DENSE_FROM"]
 
@@ -382,10 +382,7 @@ def _postings(reader: Any, fieldname: str, text: bytes) -> tuple[np.ndarray, np.
     if not gaps:
         return EMPTY_DOCS, EMPTY_SCORES
     flat = np.fromiter((g for block in gaps for g in block), dtype=np.int64, count=sum(sizes))
-    sums = np.cumsum(flat)
-    ends = np.cumsum(sizes)
-    base = np.concatenate(([0], sums[ends[:-1] - 1]))  # each block's gaps start from 0
-    return sums - np.repeat(base, sizes), np.concatenate(weights)
+    return summed_per_list(flat, np.array(sizes, dtype=np.int64)), np.concatenate(weights)  # each block's gaps start from 0
 
 
 class _PostingsCache:
