@@ -116,10 +116,6 @@ class ClusterAssigner:
             self._session_bands.setdefault(key, []).append((article_id, cluster, sig))
         return cluster
 
-    def session_keys(self) -> list[str]:
-        """The band keys of the articles assigned since the last :meth:`clear`."""
-        return list(self._session_bands)
-
     def clear(self) -> None:
         """Forget this session's articles (once committed, the caller finds them by band key)."""
         self._session_bands.clear()

@@ -19,7 +19,7 @@ from .pipeline import Builders, LocalBuilders, RunnerBuilders, WorkerBuilders
 from .runners import DaskRunner
 from .manifest import size_problems, write_manifest
 from .merge import merge_all, merge_small
-from .committed import CommittedLookup, SessionKeys
+from .committed import CommittedLookup
 from .segments import INDEX_NAME, TEMP_DIR
 from .backend import CommitOnExit
 from .errors import (
@@ -229,10 +229,6 @@ class IndexWriter(CommitOnExit):
         self._index = index
         self._writer = whoosh_writer
         self._reader = index.whoosh().reader()
-        # The session's committed segments and keys, so that lookups skip them when they cannot
-        # hold a term (newsearch.committed).
-        self._session_segments: set[str] = set()
-        self._session_keys = SessionKeys()
         self._open_lookup: CommittedLookup | None = None  # made on the first look-up: a delete needs none
         self._builders: Builders | None = None
         self._seen: set[str] = set()
@@ -257,7 +253,7 @@ class IndexWriter(CommitOnExit):
         """The look-up of committed ids and band keys (reading the segments' directories: made when
         first needed, after each commit)."""
         if self._open_lookup is None:
-            self._open_lookup = CommittedLookup(self._reader, self._session_segments, self._session_keys)
+            self._open_lookup = CommittedLookup(self._reader)
         return self._open_lookup
 
     def _close_lookup(self) -> None:
@@ -287,19 +283,14 @@ class IndexWriter(CommitOnExit):
         builders.add(article, sig, self._cluster_of(article_id, sig))
 
     def _cluster_of(self, article_id: str, sig: bytes | None) -> str:
-        # A committed near-duplicate shares most of the 16 band keys: read its stored fields once,
-        # not once per key (a story syndicated ten times cost 16 × 9 reads an article).
-        read: dict[tuple[int, int], tuple[str, str, bytes]] = {}
-
-        def candidate(leaf: Any, docnum: int) -> tuple[str, str, bytes]:
-            found = read.get((id(leaf), docnum))
-            if found is None:
-                stored = leaf.stored_fields(docnum)
-                found = read[(id(leaf), docnum)] = (stored["id"], stored.get("cluster") or stored["id"], stored.get("dup_sig") or b"")
-            return found
-
         def committed_with_bands(keys: list[str]) -> list[list[tuple[str, str, bytes]]]:
-            return [[candidate(leaf, docnum) for leaf, docnum in hits] for hits in self._lookup().live_many("dup_bands", keys)]
+            # A committed near-duplicate shares most of the 16 band keys: read it once, not once per key.
+            lookup, read = self._lookup(), {}
+            for hits in (found := lookup.live_many("dup_bands", keys)):
+                for leaf, docnum in hits:
+                    if (id(leaf), docnum) not in read:
+                        read[id(leaf), docnum] = lookup.duplicate_candidate(leaf, docnum)
+            return [[read[id(leaf), docnum] for leaf, docnum in hits] for hits in found]
 
         return self._clusters.assign(article_id, sig, committed_with_bands)
 
@@ -331,8 +322,6 @@ class IndexWriter(CommitOnExit):
     def checkpoint(self) -> None:
         """Commit what was added so far and go on writing (the lock is taken again at once)."""
         self._commit_whoosh()
-        self._session_keys.add("id", self._seen)
-        self._session_keys.add("dup_bands", self._clusters.session_keys())
         self._writer = self._index._whoosh_writer(wait=60.0)
         self._reader = self._index.whoosh().reader()
         self._seen.clear()  # committed articles are found through the reader from now on
@@ -374,17 +363,10 @@ class IndexWriter(CommitOnExit):
             self._writer.delete_by_term("id", article_id)
 
         policy = merge_all if self._optimize else merge_small
-        session = self._session_segments
-        session.update(s.segment_id() for s in segments)
-
-        def note_merge(group: list[Any], merged: Any) -> None:
-            if all(s.segment_id() in session for s in group):
-                session.add(merged.segment_id())
-
         def keep_and_add(writer: Any, existing: list[Any]) -> list[Any]:
             # The builders' segments join the index; small segments (many short runs) are merged
             # by tiers, or everything into one when asked to optimize (newsearch.merge).
-            return policy(writer.storage, writer.schema, [*existing, *segments], note_merge)
+            return policy(writer.storage, writer.schema, [*existing, *segments])
 
         try:
             self._writer.commit(mergetype=keep_and_add)

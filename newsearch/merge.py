@@ -24,7 +24,7 @@ from array import array
 from dataclasses import dataclass
 from itertools import groupby, islice, takewhile
 from math import log
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 from whoosh.codec import default_codec
@@ -67,32 +67,21 @@ def tiered_merge(segments: Sequence[Any]) -> list[list[Any]]:
     return groups
 
 
-Merged = Callable[[Sequence[Any], Any], None]  # (the segments merged, the new segment)
-
-
-def merge_small(storage: Any, schema: Any, segments: Sequence[Any], merged: Merged | None = None) -> list[Any]:
-    """The segments to keep after a commit: empty ones dropped, small ones merged by tiers;
-    ``merged`` is told of each merge."""
+def merge_small(storage: Any, schema: Any, segments: Sequence[Any]) -> list[Any]:
+    """The segments to keep after a commit: empty ones dropped, small ones merged by tiers."""
     live = [s for s in segments if s.doc_count()]
     small = [s for s in live if s.doc_count() <= AUTO_MERGE_DOCS]
     groups = tiered_merge(small)
     taken = {id(s) for group in groups for s in group}
-    return [s for s in live if id(s) not in taken] + [_merge(storage, schema, g, merged) for g in groups]
+    return [s for s in live if id(s) not in taken] + [merge_segments(storage, schema, g) for g in groups]
 
 
-def merge_all(storage: Any, schema: Any, segments: Sequence[Any], merged: Merged | None = None) -> list[Any]:
+def merge_all(storage: Any, schema: Any, segments: Sequence[Any]) -> list[Any]:
     """One segment holding every live document (none if there is none)."""
     live = [s for s in segments if s.doc_count()]
     if len(live) == 1 and not live[0].has_deletions() or not live:
         return live
-    return [_merge(storage, schema, live, merged)]
-
-
-def _merge(storage: Any, schema: Any, group: Sequence[Any], merged: Merged | None) -> Any:
-    segment = merge_segments(storage, schema, group)
-    if merged is not None:
-        merged(group, segment)
-    return segment
+    return [merge_segments(storage, schema, live)]
 
 
 def _tier(documents: int) -> int:

@@ -41,7 +41,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 __all__ = ["MIN_POSTINGS", "EXTENSION", "PostingArraysWriter", "PostingArrays", "open_posting_arrays",
-           "term_hash", "covered_fields", "NOT_HELD", "NOT_COVERED", "LOOKUP_FIELDS", "AMBIGUOUS", "GAP_KINDS", "sliced_lists", "summed_per_list", "segment_arrays", "TermLookup", "term_lookup"]
+           "term_hash", "covered_fields", "NOT_HELD", "NOT_COVERED", "LOOKUP_FIELDS", "AMBIGUOUS", "GAP_KINDS", "sliced_lists", "summed_per_list", "segment_arrays", "TermLookup", "term_lookup", "MANY"]
 
 MIN_POSTINGS = 512  # four Whoosh blocks: shorter lists are stored without gaps
 EXTENSION = ".npost"
@@ -479,69 +479,68 @@ def _stored_list(buffer: Any, offset: int, kind: int, count: int, first: int) ->
 
 class TermLookup:
     """Which documents of a segment hold a term of a few fields: an index writer's probes for ids
-    and near-duplicate band keys, one per article and key. Only those fields' term hashes are read
-    into memory (8 bytes a term), with the document of each term held by one document (2 or 4
-    bytes: every id, most band keys), so that a found term costs no read; other entries and their
-    postings are read from the file when found. A mapped file would do the same work, but every
-    page its binary searches touch would count in the writer's memory: ≈ 10 MB per segment, 350
-    MB at 350k articles."""
+    and near-duplicate band keys. :meth:`hashes` reads a field's term hashes (8 bytes a term) and
+    :meth:`singles` the document of each term held by one document (every id, most band keys), so
+    that the caller can search many segments' directories at once and a found term costs no read;
+    :meth:`entry_docs` reads the other entries' postings from the file. A mapped file would do
+    the same work, but every page its binary searches touch would count in the writer's memory:
+    ≈ 10 MB per segment, 350 MB at 350k articles."""
 
     def __init__(self, handle: Any, fields: Iterable[str]) -> None:
         self._handle = handle
         self._fd = _descriptor(handle)
         header, self._end = _read_header(self._read, handle.seek(0, 2))
         self._tables = {name: (header[name][0], np.dtype(header[name][1])) for name in _TABLES}
-        self._hashes: dict[str, tuple[int, np.ndarray, np.ndarray, int]] = {}
-        for fieldname in fields:
-            if fieldname in header["fields"]:
-                lo, hi = header["fields"][fieldname]
-                singles = _narrowed(self._single_documents(lo, hi))
-                self._hashes[fieldname] = (lo, self._table("hashes", lo, hi), singles, int(np.iinfo(singles.dtype).max))
+        self._ranges = {name: tuple(header["fields"][name]) for name in fields if name in header["fields"]}
 
     def covers(self, fieldname: str) -> bool:
         """Whether this lookup holds the field's directory (else ask Whoosh)."""
-        return fieldname in self._hashes
+        return fieldname in self._ranges
 
-    def docs(self, fieldname: str, text: str) -> np.ndarray | None:
-        """The segment's documents holding the term (deleted ones included; empty if none), or
-        None when the file cannot say (a field it does not cover, an ambiguous hash): ask Whoosh."""
-        if fieldname not in self._hashes:
-            return None
-        found = self.docs_of_hashes(fieldname, np.array([term_hash(fieldname, text.encode("utf-8"))], dtype=np.uint64))
-        docs = found.get(0, [])
-        return None if docs is None else np.array(docs, dtype=np.int64)
+    def size(self, fieldname: str) -> int:
+        """The number of terms in the field's directory. Raises KeyError for a field it does not cover."""
+        lo, hi = self._ranges[fieldname]
+        return hi - lo
 
-    def docs_of_hashes(self, fieldname: str, wanted: np.ndarray) -> dict[int, list[int] | None]:
-        """:meth:`docs` for many terms at once, by :func:`term_hash` (one binary search for all):
-        {position in ``wanted``: documents, or None if the file cannot say} for the terms the
-        segment holds; {} for none. Raises KeyError for a field it does not cover."""
-        lo, hashes, singles, many = self._hashes[fieldname]
-        if not len(hashes):
-            return {}
-        where = np.minimum(hashes.searchsorted(wanted), len(hashes) - 1)
-        held = np.flatnonzero(hashes[where] == wanted)
-        if not len(held):
-            return {}
-        found: dict[int, list[int] | None] = {}
-        at_held = where[held]
-        for position, at, single in zip(held.tolist(), at_held.tolist(), singles[at_held].tolist()):
-            found[position] = [single] if single != many else self._entry_docs(lo + at)
-        return found
+    def hashes(self, fieldname: str, begin: int = 0, end: int | None = None) -> np.ndarray:
+        """The term hashes (:func:`term_hash`, sorted) of the field's terms ``begin`` to ``end``."""
+        lo, hi = self._entries(fieldname, begin, end)
+        return self._table("hashes", lo, hi)
+
+    def singles(self, fieldname: str, begin: int = 0, end: int | None = None) -> np.ndarray:
+        """For the field's terms ``begin`` to ``end``, the one document holding each, or ``MANY``
+        (several documents, a long list, an ambiguous hash: ask :meth:`entry_docs`)."""
+        return self._single_documents(*self._entries(fieldname, begin, end))
+
+    def _entries(self, fieldname: str, begin: int, end: int | None) -> tuple[int, int]:
+        lo, hi = self._ranges[fieldname]
+        end = hi - lo if end is None else end
+        if not 0 <= begin <= end <= hi - lo:
+            raise IndexError(f"no terms {begin} to {end} in the directory of {fieldname}")
+        return lo + begin, lo + end
+
+    def entry_docs(self, fieldname: str, at: int) -> list[int] | None:
+        """The documents (deleted ones included) of the field's ``at``-th term, or None when the
+        file cannot say (an ambiguous hash): ask Whoosh."""
+        lo, hi = self._ranges[fieldname]
+        if not 0 <= at < hi - lo:
+            raise IndexError(f"no term {at} in the directory of {fieldname}")
+        return self._entry_docs(lo + at)
 
     def _single_documents(self, lo: int, hi: int) -> np.ndarray:
-        """For each entry in [lo, hi), the one document holding its term, or ``_MANY`` (several
+        """For each entry in [lo, hi), the one document holding its term, or ``MANY`` (several
         documents, a long list, an ambiguous hash: read the entry). Short lists store plain
         document numbers, so a one-posting list's first item is its document. Made a slice of
         the directory at a time (each slice's lists lie together in the file and are read in one
         piece), so that the temporary arrays stay small."""
-        singles = np.full(hi - lo, _MANY, dtype=np.uint32)
+        singles = np.full(hi - lo, MANY, dtype=np.uint32)
         for begin in range(lo, hi, _SINGLES_SLICE):
             end = min(hi, begin + _SINGLES_SLICE)
             singles[begin - lo : end - lo] = self._slice_singles(begin, end)
         return singles
 
     def _slice_singles(self, lo: int, hi: int) -> np.ndarray:
-        singles = np.full(hi - lo, _MANY, dtype=np.uint32)
+        singles = np.full(hi - lo, MANY, dtype=np.uint32)
         kinds = self._table("kinds", lo, hi).astype(np.int64)
         counts, starts = self._table("counts", lo, hi), self._table("starts", lo, hi).astype(np.int64)
         one = np.flatnonzero((counts == 1) & (kinds >= _SHORT) & (kinds != AMBIGUOUS))
@@ -596,20 +595,11 @@ class TermLookup:
 
     def close(self) -> None:
         self._handle.close()
-        self._hashes = {}
 
 
-_MANY = np.iinfo(np.uint32).max  # TermLookup: the term is not held by exactly one document
+MANY = np.iinfo(np.uint32).max  # TermLookup.singles: the term is not held by exactly one document
 _SINGLES_SLICE = 1 << 14  # directory entries whose one-document terms are found together
 _SINGLES_SPAN = 1 << 24  # bytes of lists read at once for them (far more than a slice's lists need)
-
-
-def _narrowed(singles: np.ndarray) -> np.ndarray:
-    """Two bytes an entry when every document number fits (a segment under 65,535 articles)."""
-    small = np.iinfo(np.uint16).max
-    if len(singles) and int(singles[singles != _MANY].max(initial=0)) < small:
-        return np.where(singles == _MANY, small, singles).astype(np.uint16)
-    return singles
 
 
 def _descriptor(handle: Any) -> int | None:

@@ -44,7 +44,7 @@ __all__ = [
     "facets_of",
 ]
 
-SCHEMA_VERSION = 7  # 7: every scored term in the posting arrays, with their own directory
+SCHEMA_VERSION = 8  # 7: every scored term in the posting arrays, with their own directory; 8: dup_sig a column
 TEXT_FIELDS = ("title", "content")
 # Fields whose value is a space-separated list of terms already made by newsearch.analysis.
 TERM_FIELDS = frozenset(
@@ -73,8 +73,11 @@ def build_schema() -> Schema:
         "lead": STORED(),
         "body": STORED(),
         # Near-duplicates (newsearch.duplicates): MinHash signature, its LSH band keys, and the
-        # cluster (the id of the first article of the story) that results collapse on.
-        "dup_sig": STORED(),
+        # cluster (the id of the first article of the story) that results collapse on. The
+        # signature is a column: an indexer reads the signature, id and cluster of every committed
+        # article sharing a band key with one it adds (ten a story at 350k articles), ≈ 10 µs from
+        # columns where the stored fields took ≈ 150 µs.
+        "dup_sig": COLUMN(VarBytesColumn()),
         "dup_bands": KEYWORD(),
         "cluster": ID(stored=True, sortable=True),
         # Facet values of each article in one column: quick to read for thousands of hits.

@@ -251,11 +251,29 @@ def test_a_term_lookup_reads_only_its_fields_and_finds_what_the_arrays_find(tmp_
 
     (path,) = tmp_path.glob("*" + postings.EXTENSION)
     lookup = postings.TermLookup(FileStorage(str(tmp_path)).open_file(path.name), ["id", "dup_bands"])
+
+    def docs(field, term):
+        hashes, singles = lookup.hashes(field), lookup.singles(field)
+        assert (hashes[:-1] < hashes[1:]).all() and lookup.size(field) == len(hashes) == len(singles)
+        at = int(hashes.searchsorted(postings.term_hash(field, term)))
+        if at == len(hashes) or hashes[at] != postings.term_hash(field, term):
+            return []
+        return [int(singles[at])] if singles[at] != postings.MANY else lookup.entry_docs(field, at)
+
     try:
-        for (field, term), (docs, _) in lists.items():
-            found = lookup.docs(field, term.decode())
-            assert found is None if field == "content" else found.tolist() == docs  # content: not asked for
-        assert lookup.docs("id", "nowhere").tolist() == []
+        assert not lookup.covers("content")  # not asked for
+        for (field, term), (listed, _) in lists.items():
+            if field != "content":
+                assert docs(field, term) == listed
+        singles = lookup.singles("dup_bands")
+        assert (singles == postings.MANY).sum() == 3 + 5  # the lists of several documents
+        assert lookup.singles("dup_bands", 2, 6).tolist() == singles[2:6].tolist()
+        assert lookup.hashes("dup_bands", 2, 6).tolist() == lookup.hashes("dup_bands")[2:6].tolist()
+        assert docs("id", b"nowhere") == []
+        with pytest.raises(IndexError):
+            lookup.entry_docs("id", 51)
+        with pytest.raises(IndexError):
+            lookup.hashes("id", 3, 52)
     finally:
         lookup.close()
 
