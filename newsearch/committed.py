@@ -4,11 +4,12 @@ near-duplicate band key.
 Every article added asks for its id and its 16 band keys. A bulk load commits every 20,000
 articles, two segments each time, so at 350k articles the index has ≈ 36 segments, and a
 syndicated story's keys are found in many of them. Probing each segment in turn made the indexer's
-main process slower as the index grew (py-spy at 200k articles: a third of its time in the probes).
+main process slower as the index grew (py-spy at 200k articles: a fifth of its time in the probes,
+a ninth reading the stored fields of the near-duplicates found).
 So each field's term hashes of every segment are read once per commit into one sorted table, with
 the segment and, for a term held by one document (every id, nearly every band key), that
 document: a probe is one binary search whatever the number of segments, and a found key costs no
-read. Segments are read through their posting arrays' term directory (newsearch.postings.TermLookup),
+read; the duplicates' ids, clusters and signatures are read from columns. Segments are read through their posting arrays' term directory (newsearch.postings.TermLookup),
 segments without one (or with a damaged one) through Whoosh.
 """
 
@@ -136,7 +137,8 @@ class CommittedLookup:
 
     def _table(self, fieldname: str) -> tuple[_Table, list[tuple[Any, TermLookup]], list[Any]]:
         """The field's table (made on its first probe), the (leaf, lookup) its owners number, and
-        the leaves it does not cover (no posting arrays, or a damaged directory: probed through Whoosh)."""
+        the leaves it does not cover, probed through Whoosh (those without posting arrays; all of
+        them when a directory is damaged)."""
         if fieldname not in self._tables:
             covered = [(leaf, lookup) for leaf, lookup in self._probes if lookup is not None and lookup.covers(fieldname)]
             others = [leaf for leaf, lookup in self._probes if lookup is None or not lookup.covers(fieldname)]

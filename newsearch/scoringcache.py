@@ -129,6 +129,10 @@ class ScoringCache:
         self._member = np.empty(0, dtype=bool)
         self.postings = _PostingsCache()
 
+    def segments_of(self, docs: np.ndarray) -> np.ndarray:
+        """The number of the segment (in :attr:`segments`) holding each global document number."""
+        return np.searchsorted(self._starts, docs, side="right") - 1
+
     def close(self) -> None:
         """Close the segments' posting arrays files (Whoosh's files close with its searcher)."""
         for segment in self.segments:

@@ -206,9 +206,8 @@ class PairCounts:
         and 0.1–0.3 s a query). Measured as good as an even spread (bench/README.md)."""
         if len(docs) <= self.SAMPLE:
             return docs
-        offsets = np.array([segment.offset for segment in self._scoring.segments], dtype=np.int64)
-        owners = np.searchsorted(offsets, docs, side="right") - 1
-        counts = np.bincount(owners, minlength=len(offsets))
+        owners = self._scoring.segments_of(docs)
+        counts = np.bincount(owners, minlength=len(self._scoring.segments))
         order = np.argsort(-counts, kind="stable")
         needed = int(np.searchsorted(np.cumsum(counts[order]), self.SAMPLE)) + 1
         pool = docs[np.isin(owners, order[:needed])]

@@ -39,6 +39,15 @@ def test_article_ids_come_from_the_id_column_or_else_the_stored_fields(many_segm
         assert older.article_ids(docnums) == expected
 
 
+def test_each_document_number_is_placed_in_the_segment_holding_it(many_segments):
+    with many_segments.whoosh().searcher() as searcher:
+        scoring = ScoringCache(searcher)
+        expected = [number for number, (sub, offset) in enumerate(searcher.subsearchers)
+                    for _ in range(sub.doc_count_all())]
+        assert scoring.segments_of(np.arange(searcher.doc_count_all())).tolist() == expected
+        assert len(set(expected)) == len(scoring.segments) > 4
+
+
 def test_cluster_members_are_the_documents_of_the_cluster_among_those_asked(tmp_path):
     articles = list(itertools.islice(newsearch.read_articles([SAMPLE]), 12))
     copies = [newsearch.Article(id=f"copy-{n}-{a.id}", title=a.title, lead=a.lead, body=a.body)

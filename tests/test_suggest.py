@@ -97,7 +97,9 @@ def test_adjacency_is_sampled_from_as_few_segments_as_hold_enough_articles():
 
     from newsearch.suggest import PairCounts
 
-    scoring = SimpleNamespace(segments=[SimpleNamespace(offset=offset) for offset in (0, 100, 200, 300)])
+    offsets = np.array([0, 100, 200, 300])
+    scoring = SimpleNamespace(segments=[SimpleNamespace(offset=offset) for offset in offsets],
+                              segments_of=lambda docs: np.searchsorted(offsets, docs, side="right") - 1)
     counts = PairCounts(scoring)
     few = np.array([5, 150, 250], dtype=np.int64)
     assert counts._sample(few).tolist() == few.tolist()
