@@ -178,6 +178,18 @@ class Index:
         """The underlying Whoosh index, for advanced uses."""
         return self._ix
 
+    def latest_generation(self, known: int | None = None) -> int:
+        """The index's latest committed generation. With ``known`` (one read earlier), two file
+        checks say whether a writer has committed since — Whoosh deletes every other table of
+        contents when it commits — instead of a listing of the folder (600 files at 350k
+        articles: 0.3 ms a search)."""
+        if known is not None and known >= 0:
+            folder = os.fspath(self.path)
+            if (os.path.exists(os.path.join(folder, f"_{INDEX_NAME}_{known}.toc"))
+                    and not os.path.exists(os.path.join(folder, f"_{INDEX_NAME}_{known + 1}.toc"))):
+                return known
+        return self._ix.latest_generation()
+
     def doc_count(self) -> int:
         return self._ix.doc_count()
 

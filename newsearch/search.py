@@ -47,6 +47,7 @@ __all__ = ["Searcher", "SORTS", "checked_request", "nothing_to_search", "hit_of"
 
 SORTS = ("relevance", "date")
 MAX_LIMIT = 1000
+LISTED_EVERY = 1.0  # seconds: a searcher lists the index folder for its latest generation at least this often
 
 
 class Searcher:
@@ -88,17 +89,26 @@ class Searcher:
         searcher = getattr(self._local, "searcher", None)
         if searcher is not None and getattr(self._local, "pinned", False):
             return searcher  # one search sees one generation, whatever commits meanwhile
-        ix = self._index.whoosh()
-        generation = ix.latest_generation()
+        generation = self._latest_generation()
         if searcher is not None and getattr(self._local, "generation", None) == generation:
             return searcher
         if searcher is not None:
             self._close_scoring()
             searcher.close()
-        self._local.searcher = ix.searcher(weighting=self._weighting)
+        self._local.searcher = self._index.whoosh().searcher(weighting=self._weighting)
         self._local.generation = generation
         self._local.scoring = None
         return self._local.searcher
+
+    def _latest_generation(self) -> int:
+        """The index's latest generation, from the two checks of :meth:`Index.latest_generation`,
+        and from a listing of the folder at least every ``LISTED_EVERY`` seconds (should a table
+        of contents have outlived its generation, a commit is still seen that late at most)."""
+        now = time.monotonic()
+        known = getattr(self._local, "generation", None)
+        if known is None or now - getattr(self._local, "listed", 0.0) >= LISTED_EVERY:
+            self._local.listed, known = now, None
+        return self._index.latest_generation(known)
 
     def _scoring_cache(self, searcher: Any) -> ScoringCache:
         """Arrays for vectorised scoring, built for the current Whoosh searcher on first use."""

@@ -193,3 +193,28 @@ def test_one_search_reads_one_snapshot(sample_index, monkeypatch):
         results = searcher.search("tri tue quyxyz")  # no article has all: relaxed, then a suggestion
         assert results.relaxed
     assert len(checks) == 1
+
+
+def test_a_searcher_sees_each_commit_without_listing_the_folder_each_search(tmp_path, monkeypatch):
+    from whoosh.index import FileIndex
+
+    listings = []
+    original = FileIndex.latest_generation
+    monkeypatch.setattr(FileIndex, "latest_generation", lambda self: listings.append(1) or original(self))
+    monkeypatch.setattr("newsearch.search.LISTED_EVERY", 3600.0)
+    with newsearch.create_index(tmp_path / "ix") as ix, ix.searcher() as searcher:
+        for number in range(3):  # each commit seen by the next search
+            with ix.writer() as writer:
+                writer.add(newsearch.Article(id=f"a{number}", title=f"Hà Nội {number}"))
+            assert searcher.search("hà nội").total == number + 1
+            assert searcher.search("hà nội").total == number + 1
+        assert len(listings) == 3  # once after each commit; none when nothing changed
+        with ix.writer() as writer:  # two commits between searches: the first's table of contents is gone too
+            writer.add(newsearch.Article(id="b", title="Hà Nội b"))
+        with ix.writer() as writer:
+            writer.delete("a0")
+            writer.delete("a1")
+        assert searcher.search("hà nội").total == 2
+        monkeypatch.setattr("newsearch.search.LISTED_EVERY", 0.0)
+        searcher.search("hà nội")
+        assert len(listings) == 3 + 1 + 1  # listed at every search once that long has passed
