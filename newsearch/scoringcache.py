@@ -125,7 +125,7 @@ class ScoringCache:
         self._members: tuple[np.ndarray, np.ndarray] | None = None
         self._located: dict[tuple[str, bytes], tuple[_Batch, int]] = {}
         self._member_of: np.ndarray | None = None
-        self._id_column: Any = None  # the id column's reader; False for an index without one
+        self._id_column: Any = None  # each segment's id column reader; False for an index without them
         self._member = np.empty(0, dtype=bool)
         self.postings = _PostingsCache()
 
@@ -294,14 +294,18 @@ class ScoringCache:
         return self.term_postings(fieldname, text.encode("utf-8"))[0]
 
     def article_ids(self, docnums: list[int]) -> tuple[str, ...]:
-        """The ids of these documents: from the id column, or the stored fields of an index made
-        before it had one."""
+        """The ids of these documents: from each segment's id column (2.7 µs an id, where the
+        searcher's column over all segments took 14: a hit at 350k articles lists nine copies),
+        or the stored fields of an index made before ids had a column."""
         if self._id_column is None:
-            reader = self.searcher.reader()
-            self._id_column = reader.column_reader("id") if reader.has_column("id") else False
+            readers = [segment.reader for segment in self.segments]
+            self._id_column = [r.column_reader("id") for r in readers] if all(r.has_column("id") for r in readers) else False
         if self._id_column is False:
             return tuple(self.searcher.stored_fields(d)["id"] for d in docnums)
-        return tuple(self._id_column[d] for d in docnums)
+        if not docnums:
+            return ()
+        owners = self.segments_of(np.array(docnums, dtype=np.int64)).tolist()
+        return tuple(self._id_column[owner][docnum - self.segments[owner].offset] for owner, docnum in zip(owners, docnums))
 
     def clusters(self) -> np.ndarray:
         """A code per global document number; documents of one near-duplicate cluster share it."""
