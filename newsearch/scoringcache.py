@@ -182,13 +182,16 @@ class ScoringCache:
             return
         if len(self._located) + len(keys) > _LOCATED_MEMO:
             self._located.clear()
-        keys.sort(key=itemgetter(0))  # each field's terms side by side: a slice of the batch's columns
+        # each field's terms side by side (a slice of the batch's columns), in hash order: numpy's
+        # binary search then starts each search where the last one ended
+        hashed = sorted((fieldname, term_hash(fieldname, text), text) for fieldname, text in keys)
+        keys = [(fieldname, text) for fieldname, _, text in hashed]
         fields, start = [], 0
         for fieldname, group in groupby(keys, key=itemgetter(0)):
             end = start + sum(1 for _ in group)
             fields.append((fieldname, slice(start, end)))
             start = end
-        hashes = np.array([term_hash(fieldname, text) for fieldname, text in keys], dtype=np.uint64)
+        hashes = np.array([hashed_value for _, hashed_value, _ in hashed], dtype=np.uint64)
         batch = _Batch(len(self.segments), len(keys))
         for number, segment in enumerate(self.segments):
             if segment.arrays is not None:  # (else every term stays with Whoosh)
