@@ -13,8 +13,12 @@ could put the right article higher:
    weights found by coordinate ascent on the *training* queries, then measured on the test queries.
 2. **Query likelihood** (Dirichlet-smoothed language model of accent-free syllables and pairs) over the
    whole corpus, and fused with newsearch's score over its top 30.
+3. **Latent semantic analysis** (session 16): tf-idf of accent-free syllables and pairs (sublinear tf,
+   in ≥ 2 articles) reduced to 256 dimensions by a truncated SVD of the whole corpus (scikit-learn, which
+   pyvi installs), the cosine of query and article alone over the whole corpus, and added to newsearch's
+   score over its top 30 with weights chosen on the training queries.
 
-The figures are in bench/README.md ("What each ranking technique did", fourth round).
+The figures are in bench/README.md ("What each ranking technique did", fourth and fifth rounds).
 """
 
 from __future__ import annotations
@@ -97,6 +101,20 @@ class Corpus:
         return scores
 
 
+def lsa_cosines(corpus: Corpus, queries: list[str], dims: int = 256) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Unit vectors of every article and of each query in an LSA space built from the corpus itself."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(analyzer=lambda s: s + [a + "_" + b for a, b in zip(s, s[1:])],
+                                 min_df=2, sublinear_tf=True, dtype=np.float32)
+    svd = TruncatedSVD(dims, random_state=0)
+    articles = svd.fit_transform(vectorizer.fit_transform(corpus.sylls))
+    reduced = svd.transform(vectorizer.transform([syllables(q) for q in queries]))
+    unit = lambda m: m / (np.linalg.norm(m, axis=1, keepdims=True) + 1e-9)  # noqa: E731
+    return unit(articles), dict(zip(queries, unit(reduced)))
+
+
 def reciprocal_rank(labels: np.ndarray, scores: np.ndarray) -> float:
     ranked = labels[np.argsort(-scores, kind="stable")]
     if not ranked.any():
@@ -176,6 +194,19 @@ def main() -> int:
             lm = likelihoods[query][docs]
             return base + beta * (lm - lm.max()) / max(1, len(syllables(query)))
         print(f"newsearch + {beta} × query likelihood over its top {CANDIDATES}: test MRR@10 {mrr(rows['test'], fused, 300):.3f}")
+
+    articles, queries = lsa_cosines(corpus, [r[0] for r in rows["train"] + rows["test"]])
+    alone = sum(reciprocal_rank(np.arange(len(corpus.ids)) == corpus.position[doc_id], articles @ queries[q])
+                for q, doc_id in test if q in queries) / 300
+    print(f"LSA (256 dimensions) alone: test MRR@10 {alone:.3f}")
+    betas = (0.1, 0.25, 0.5, 1.0, 2.0)
+    def with_lsa(query, base, docs, beta=0.0):
+        return base + beta * (articles[docs] @ queries[query])
+    trained = {beta: mrr(rows["train"], lambda q, b, d, beta=beta: with_lsa(q, b, d, beta), 300) for beta in betas}
+    beta = max(trained, key=trained.get)
+    print("newsearch + β × LSA cosine over its top 30, train MRR@10: "
+          + ", ".join(f"β {b} {m:.3f}" for b, m in trained.items())
+          + f"; test with β {beta}: {mrr(rows['test'], lambda q, b, d: with_lsa(q, b, d, beta), 300):.3f}")
     return 0
 
 
