@@ -195,7 +195,7 @@ def _hint(exc: NewsearchError, index: "Path | Target | None") -> str:
     if isinstance(exc, ArticleNotFoundError):
         return "ids are shown in search results (`id …`)"
     if isinstance(exc, IngestError):
-        return "check the path and the file's format (JSON Lines, JSON or a plain-text page, UTF-8)"
+        return "check the path and the file's format (JSON Lines, JSON, CSV, an HTML or plain-text page; UTF-8)"
     return ""
 
 
@@ -291,7 +291,7 @@ def run_indexing(
 
 @app.command("index")
 def index_command(
-    sources: Annotated[list[str], typer.Argument(help="Files or directories (.jsonl, .json, .txt, .gz), or - for stdin.")],
+    sources: Annotated[list[str], typer.Argument(help="Files or directories (.jsonl, .json, .csv, .tsv, .html, .txt, any of them .gz), or - for stdin.")],
     index: IndexOption = Path(DEFAULT_INDEX),
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Delete the index first and build it anew.")] = False,
     wait: Annotated[float, typer.Option("--wait", help="Seconds to wait for another indexer to finish.")] = 10.0,

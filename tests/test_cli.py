@@ -8,7 +8,7 @@ import pytest
 import newsearch
 from newsearch.cli import app
 
-from .conftest import SAMPLE, SEED_TITLE, write
+from .conftest import DATA, SAMPLE, SEED_TITLE, write
 
 
 @pytest.fixture()
@@ -226,3 +226,15 @@ def test_a_second_indexer_says_it_waits_then_gives_up_in_one_line(runner, tmp_pa
     assert last.startswith("error:") and "--wait" in last and "Traceback" not in result.output
     result = runner.invoke(app, ["index", str(source), "--index", str(index), "--wait", "0"])
     assert result.exit_code == 0  # the lock was given back
+
+
+def test_index_html_and_csv_then_snippets_stay_on_one_line(runner, tmp_path):
+    page = write(tmp_path / "in" / "page.html", (DATA / "vnexpress-style-page.html").read_text(encoding="utf-8"))
+    write(tmp_path / "in" / "rows.csv", 'title,body\nHà Nội mưa lớn,"Trời Hà Nội mưa cả ngày,\ngây ngập nhiều phố."\n')
+    result = run(runner, "index", page.parent, "--index", tmp_path / "ix")
+    assert result.exit_code == 0, result.output
+    assert "2 added" in result.stderr
+    result = run(runner, "search", "giá vàng", "--index", tmp_path / "ix")
+    assert "«Giá vàng» tăng mạnh phiên đầu tuần" in result.stdout and "Tin liên quan" not in result.stdout
+    result = run(runner, "search", "mưa", "--index", tmp_path / "ix")
+    assert "     Trời Hà Nội «mưa» cả ngày, gây ngập nhiều phố." in result.stdout.splitlines()

@@ -176,6 +176,66 @@ def test_empty_file_and_truncated_gzip(tmp_path):
     assert "empty file" in reasons and "gzip" in reasons
 
 
+# ------------------------------------------------------------------ CSV / TSV
+
+
+def test_csv_rows_with_synonyms_quoted_newlines_and_semicolons(tmp_path):
+    path = write(tmp_path / "export.csv",
+                 'id;tieu_de;noi_dung;ngay\n'
+                 '1;Hà Nội mưa lớn;"Trời mưa cả ngày;\nnhiều phố ngập.";05/04/2021\n'
+                 '2;;;\n'
+                 '3;Giá vàng tăng;"Vàng SJC tăng ""mạnh"".";06/04/2021 09:15\n')
+    articles, problems = _read([path])
+    assert [a.id for a in articles] == ["1", "3"]
+    assert articles[0].body == "Trời mưa cả ngày;\nnhiều phố ngập."
+    assert articles[0].published == datetime(2021, 4, 5, tzinfo=VN)
+    assert articles[1].body == 'Vàng SJC tăng "mạnh".'
+    assert [(p.line, p.reason) for p in problems] == [(4, "record has neither a title nor a body")]
+
+
+def test_tsv_in_utf16_as_excel_writes_it(tmp_path):
+    path = write(tmp_path / "excel.tsv", "Title\tContent\tURL\nThuỷ điện Hoà Bình\tXả lũ.\thttps://a.vn/x\n".encode("utf-16"))
+    articles, problems = _read([path])
+    assert not problems
+    assert (articles[0].title, articles[0].body, articles[0].source) == ("Thuỷ điện Hoà Bình", "Xả lũ.", "a.vn")
+
+
+def test_csv_long_fields_and_a_broken_row(tmp_path):
+    long_body = "Nội dung rất dài. " * 20_000  # beyond the csv module's default field limit
+    path = write(tmp_path / "big.csv", f'title,body\nBài dài,"{long_body}"\nHỏng,"a"b\nBài sau,Thân bài.\n')
+    articles, problems = _read([path])
+    assert [a.title for a in articles] == ["Bài dài", "Bài sau"] and len(articles[0].body) > 300_000
+    assert len(problems) == 1 and problems[0].line == 3 and "broken CSV" in problems[0].reason
+
+
+def test_csv_quote_never_closed_is_named_not_swallowed(tmp_path):
+    path = write(tmp_path / "q.csv", 'title,body\nMột,Thân một.\nHai,"không đóng\nBa,Thân ba.\nBốn,Thân bốn.\n')
+    articles, problems = _read([path])
+    assert [a.title for a in articles] == ["Một"]
+    assert [(p.line, p.reason) for p in problems] == [
+        (3, "broken CSV (a quote opened here is never closed); fix the quoting of this row")]
+
+
+def test_csv_without_a_text_column_is_one_clear_problem(tmp_path):
+    path = write(tmp_path / "numbers.csv", "a,b\n1,2\n3,4\n")
+    articles, problems = _read([path])
+    assert not articles and len(problems) == 1
+    assert problems[0].line == 1 and "no title, summary or body column" in problems[0].reason and "a, b" in problems[0].reason
+
+
+def test_csv_with_only_a_header(tmp_path):
+    articles, problems = _read([write(tmp_path / "h.csv", "title,body\n")])
+    assert not articles and [p.reason for p in problems] == ["no rows after the header"]
+
+
+def test_directory_reads_html_and_csv_too(tmp_path):
+    write(tmp_path / "a.csv", "title,body\nMột,Thân một.\n")
+    write(tmp_path / "b.html", "<html><body><article><h1>Hai</h1><p>Thân hai.</p></article></body></html>")
+    write(tmp_path / "notes.md", "# not an article")
+    articles, problems = _read([tmp_path])
+    assert sorted(a.title for a in articles) == ["Hai", "Một"] and not problems
+
+
 def test_missing_path_raises_before_reading(tmp_path):
     with pytest.raises(IngestError, match="no such file"):
         list(read_articles([tmp_path / "nope.jsonl"]))

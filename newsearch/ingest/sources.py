@@ -1,14 +1,18 @@
 """Read articles from files, directories and stdin, streaming, one bad record never stopping the rest.
 
-Formats: JSON Lines (``.jsonl``, ``.ndjson``), a JSON array or object (``.json``), plain-text article
-pages (``.txt``); any of them gzip-compressed; UTF-8 (with or without BOM) or UTF-16 with a BOM.
-Unknown extensions are sniffed from their first byte.
+Formats: JSON Lines (``.jsonl``, ``.ndjson``), a JSON array or object (``.json``), CSV and TSV with a
+header row (``.csv``, ``.tsv``), saved HTML article pages (``.html``, ``.htm``), plain-text article
+pages (``.txt``); any of them gzip-compressed; UTF-8 (with or without BOM) or UTF-16 with a BOM (an
+HTML page may also declare another charset). Unknown extensions are sniffed from their first bytes.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
 import gzip
 import io
+import sys
 import os
 import zlib
 from pathlib import Path
@@ -18,13 +22,14 @@ import orjson
 
 from ..errors import IngestError
 from ..models import Article, IngestProblem
+from .htmlpage import declared_charset, looks_like_html, record_from_html
 from .rawpage import parse_raw_page
-from .records import RecordError, article_from_page, article_from_record
+from .records import SYNONYMS, RecordError, article_from_page, article_from_record
 
 __all__ = ["read_articles", "iter_input_files", "check_inputs", "count_records", "STDIN"]
 
 STDIN = "-"
-_SUFFIXES = (".jsonl", ".ndjson", ".json", ".txt", ".text")
+_SUFFIXES = (".jsonl", ".ndjson", ".json", ".txt", ".text", ".html", ".htm", ".xhtml", ".csv", ".tsv")
 _GZIP_MAGIC = b"\x1f\x8b"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 ProblemHandler = Callable[[IngestProblem], None]
@@ -76,6 +81,12 @@ def _format_of(name: str, head: bytes) -> str:
         return "json"
     if lower.endswith((".txt", ".text")):
         return "page"
+    if lower.endswith((".html", ".htm", ".xhtml")):
+        return "html"
+    if lower.endswith((".csv", ".tsv")):
+        return "csv"
+    if looks_like_html(head):
+        return "html"
     first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     return {b"[": "json", b"{": "jsonl"}.get(first, "page")
 
@@ -92,6 +103,19 @@ def _decode(data: bytes, name: str) -> str:
         raise IngestError(
             name, f"not UTF-8 text (invalid byte at offset {exc.start}); convert it with `iconv -t UTF-8`"
         ) from None
+
+
+def _decode_html(data: bytes, name: str) -> str:
+    """UTF-8 or UTF-16 as every other input; else the charset the page declares (windows-1258, …)."""
+    try:
+        return _decode(data, name)
+    except IngestError:
+        charset = declared_charset(data)
+        try:
+            return data.decode(codecs.lookup(charset).name) if charset else _decode(data, name)
+        except (LookupError, UnicodeDecodeError):
+            raise IngestError(name, f"cannot decode the page as its declared charset '{charset}'; "
+                              "convert it with `iconv -t UTF-8`") from None
 
 
 def _record_to_article(record: object, name: str, line: int | None) -> Article | IngestProblem:
@@ -147,14 +171,60 @@ def _json_records(text: str, name: str) -> Iterator[Article | IngestProblem]:
         yield item
 
 
-def _page_record(text: str, name: str) -> Iterator[Article | IngestProblem]:
+def _page_record(text: str, name: str, *, html: bool) -> Iterator[Article | IngestProblem]:
+    """The one article of a saved page (HTML or plain text)."""
     if not text.strip():
         yield IngestProblem(name, None, "empty file")
         return
     try:
-        yield article_from_page(parse_raw_page(text))
+        yield article_from_record(record_from_html(text)) if html else article_from_page(parse_raw_page(text))
     except RecordError as exc:
-        yield IngestProblem(name, None, str(exc))
+        yield IngestProblem(name, None, "no article text found in the HTML page" if html else str(exc))
+
+
+_TEXT_COLUMNS = frozenset(SYNONYMS["title"] + SYNONYMS["lead"] + SYNONYMS["body"])
+
+
+def _csv_records(stream: BinaryIO, name: str, head: bytes) -> Iterator[Article | IngestProblem]:
+    """Rows of a CSV/TSV file with a header row; the delimiter (, ; tab |) is sniffed from the header."""
+    encoding = "utf-16" if head[:2] in _UTF16_BOMS else "utf-8-sig"
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    csv.field_size_limit(max(csv.field_size_limit(), min(sys.maxsize, 2**31 - 1)))  # article bodies are long
+    try:
+        header_line = text.readline()
+    except UnicodeDecodeError:
+        yield IngestProblem(name, None, "not UTF-8 text; convert it with `iconv -t UTF-8`")
+        return
+    counts = {d: header_line.count(d) for d in ",;\t|"}
+    delimiter = max(counts, key=counts.__getitem__)
+    columns = next(csv.reader([header_line], delimiter=delimiter), [])
+    if not {c.strip().lower() for c in columns} & _TEXT_COLUMNS:
+        shown = ", ".join(c.strip() for c in columns[:8]) or "none"
+        yield IngestProblem(name, 1, f"no title, summary or body column in the header (columns: {shown}); "
+                                     "name one of them title, summary or body")
+        return
+    reader = csv.DictReader(text, fieldnames=[c.strip() for c in columns], delimiter=delimiter, strict=True)
+    rows, failed_at = 0, -1
+    while True:
+        start = reader.line_num + 2  # the file line this row begins on (line 1 is the header)
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            reason = "a quote opened here is never closed" if "end of data" in str(exc) else str(exc)
+            yield IngestProblem(name, start, f"broken CSV ({reason}); fix the quoting of this row")
+            if reader.line_num == failed_at:
+                return  # the reader is not moving on: stop rather than loop
+            failed_at = reader.line_num
+            continue
+        except UnicodeDecodeError:
+            yield IngestProblem(name, start, "not valid UTF-8; convert the file with `iconv -t UTF-8`")
+            return
+        rows += 1
+        yield _record_to_article({k: v for k, v in row.items() if k is not None}, name, start)
+    if not rows:
+        yield IngestProblem(name, None, "no rows after the header")
 
 
 def _file_records(name: str, stdin: BinaryIO | None) -> Iterator[Article | IngestProblem]:
@@ -168,9 +238,13 @@ def _file_records(name: str, stdin: BinaryIO | None) -> Iterator[Article | Inges
         if kind == "jsonl" and head[:2] not in _UTF16_BOMS:
             yield from _jsonl_records(stream, display)
             return
-        text = _decode(stream.read(), display)
-    if kind == "page":
-        yield from _page_record(text, display)
+        if kind == "csv":
+            yield from _csv_records(stream, display, head)
+            return
+        data = stream.read()
+        text = _decode_html(data, display) if kind == "html" else _decode(data, display)
+    if kind in ("html", "page"):
+        yield from _page_record(text, display, html=kind == "html")
     elif kind == "json":
         yield from _json_records(text, display)
     else:
@@ -216,7 +290,7 @@ def _count_lines(name: str) -> int | None:
         with _open_binary(name, None) as stream:
             head = stream.peek(64)[:64]
             kind = _format_of(name, head)
-            if kind == "page":
+            if kind in ("page", "html"):
                 return 1
             if kind != "jsonl":
                 return None

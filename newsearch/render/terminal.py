@@ -4,6 +4,7 @@ and matches are marked «like this» so they stay visible."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from rich.console import Group, RenderableType
@@ -86,7 +87,8 @@ def render_hit(hit: Hit, *, plain: bool) -> RenderableType:
         if snippet.field == "title":
             continue
         body = Text("     ")
-        body.append_text(snippet_text(snippet, plain=plain))
+        one_line = replace(snippet, text=snippet.text.replace("\n", " "))  # same length: spans stay valid
+        body.append_text(snippet_text(one_line, plain=plain))
         lines.append(body)
     if hit.similar:
         ids = ", ".join(hit.similar[:MAX_SIMILAR_IDS]) + (", …" if len(hit.similar) > MAX_SIMILAR_IDS else "")

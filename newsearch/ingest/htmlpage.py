@@ -1,0 +1,288 @@
+"""Read a scraped HTML article page: its metadata, and the article's paragraphs without the site around it.
+
+A saved news page holds one article inside menus, share buttons, comment boxes and lists of other
+headlines. The metadata comes from what sites publish for search engines and social networks (Open
+Graph and ``article:`` meta tags, schema.org JSON-LD, ``<time>``, ``<link rel=canonical>``); the body
+from the element whose paragraphs hold the most text, the way readability-style extractors find it,
+with link lists (other headlines) and non-content elements left out. The result is a record in the
+JSON vocabulary, so it goes through the same cleaning as every other input (captions, credits, the
+"Tin liên quan" tail).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any, Iterator
+
+import orjson
+
+from ..normalize import fold_diacritics
+
+__all__ = ["record_from_html", "looks_like_html", "declared_charset"]
+
+_SKIPPED_TAGS = frozenset(
+    "script style noscript template nav header footer aside form button select option svg iframe canvas "
+    "object video audio map dialog menu".split()
+)
+_SKIPPED_CLASS = re.compile(
+    r"comment|related|share|social|breadcrumb|sidebar|menu|footer|advert|banner|popup|newsletter|"
+    r"recommend|most-?read|lien-?quan|cung-?chuyen-?muc|tin-?khac|tag-?list|navigation|cookie",
+    re.IGNORECASE,
+)
+_BLOCK_TAGS = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 li ul ol blockquote figcaption figure td th tr table section article main "
+    "dd dt dl pre address center body".split()
+)
+_CONTAINER_TAGS = frozenset("div section article main td body blockquote".split())
+_PARAGRAPH_TAGS = frozenset("p h2 h3 h4 h5 h6 blockquote li pre figcaption".split())
+_VOID_TAGS = frozenset("br img hr meta link input source wbr area base col embed param track".split())
+_ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
+                            "OpinionNewsArticle", "ReviewNewsArticle", "BackgroundNewsArticle", "LiveBlogPosting"})
+_MAX_LINK_SHARE = 0.5
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def looks_like_html(head: bytes) -> bool:
+    """Whether a file's first bytes are markup (``<!DOCTYPE html>``, ``<html>``, a comment, …)."""
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:64].lower()
+    return start.startswith((b"<!doctype html", b"<html", b"<!--", b"<head", b"<meta", b"<body", b"<article"))
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The encoding a page declares in its first few kilobytes (``<meta charset=…>``), if any."""
+    match = _CHARSET.search(data[:4096])
+    return match.group(1).decode("ascii").lower() if match else None
+
+
+@dataclass(slots=True)
+class _Block:
+    """A run of text between block-level tags, with where it sat in the page."""
+
+    text: str
+    tag: str
+    containers: tuple[int, ...]
+    article: int | None
+    link_chars: int
+
+
+@dataclass(slots=True)
+class _Element:
+    tag: str
+    skipped: bool
+    container: int | None
+    article: int | None
+
+
+class _PageParser(HTMLParser):
+    """Collects meta tags, JSON-LD, title candidates and text blocks in one pass."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.meta: dict[str, str] = {}
+        self.json_ld: list[str] = []
+        self.blocks: list[_Block] = []
+        self.h1: list[tuple[str, int | None]] = []
+        self.title_tag = self.canonical = self.time_datetime = ""
+        self._stack: list[_Element] = []
+        self._text: list[str] = []
+        self._link_chars = self._in_link = self._next_id = 0
+        self._capture: str | None = None
+        self._captured: list[str] = []
+
+    # -- where we are ---------------------------------------------------------------------------
+    def _skipped(self) -> bool:
+        return bool(self._stack) and self._stack[-1].skipped
+
+    def _containers(self) -> tuple[int, ...]:
+        return tuple(e.container for e in self._stack if e.container is not None)
+
+    def _article(self) -> int | None:
+        return self._stack[-1].article if self._stack else None
+
+    def _flush(self) -> None:
+        lines = ("".join(self._text)).split("\n")  # <br> breaks a paragraph's lines
+        text = "\n".join(" ".join(line.split()) for line in lines if line.strip())
+        if text:
+            tag = next((e.tag for e in reversed(self._stack) if e.tag in _BLOCK_TAGS), "body")
+            self.blocks.append(_Block(text, tag, self._containers(), self._article(), self._link_chars))
+        self._text, self._link_chars = [], 0
+
+    # -- HTMLParser callbacks -------------------------------------------------------------------
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k.lower(): (v or "") for k, v in attrs}
+        if tag == "meta":
+            self._meta(values)
+            return
+        if tag == "link" and "canonical" in values.get("rel", "").lower().split():
+            self.canonical = self.canonical or values.get("href", "")
+            return
+        if tag == "br":
+            self._text.append("\n")
+            return
+        if tag in _VOID_TAGS:
+            return
+        if tag == "time" and not self.time_datetime:
+            self.time_datetime = values.get("datetime", "")
+        if tag == "script" and values.get("type", "").lower() == "application/ld+json":
+            self._capture, self._captured = "json-ld", []
+        elif tag in ("title", "h1") and self._capture is None:
+            self._capture, self._captured = tag, []
+        if tag in _BLOCK_TAGS:
+            self._flush()
+        parent_skipped = self._skipped()
+        marker = f"{values.get('class', '')} {values.get('id', '')}"
+        skipped = parent_skipped or tag in _SKIPPED_TAGS or (tag != "body" and bool(_SKIPPED_CLASS.search(marker)))
+        self._next_id += 1
+        article = self._next_id if tag == "article" and self._article() is None else self._article()
+        self._stack.append(_Element(tag, skipped, self._next_id if tag in _CONTAINER_TAGS else None, article))
+        if tag == "a":
+            self._in_link += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _VOID_TAGS:
+            return
+        if self._capture == tag or (self._capture == "json-ld" and tag == "script"):
+            self._finish_capture()
+        if not any(e.tag == tag for e in self._stack):
+            return  # a stray end tag
+        if tag in _BLOCK_TAGS:
+            self._flush()
+        while self._stack:
+            element = self._stack.pop()
+            if element.tag == "a":
+                self._in_link = max(0, self._in_link - 1)
+            if element.tag == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self._capture is not None:
+            self._captured.append(data)
+        if self._capture == "json-ld" or self._skipped() or (self._stack and self._stack[-1].tag == "title"):
+            return
+        self._text.append(data)
+        if self._in_link:
+            self._link_chars += len(data.strip())
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+    # -- metadata -------------------------------------------------------------------------------
+    def _meta(self, values: dict[str, str]) -> None:
+        key = (values.get("property") or values.get("name") or values.get("itemprop") or "").lower()
+        content = values.get("content", "").strip()
+        if key and content and key not in self.meta:
+            self.meta[key] = content
+
+    def _finish_capture(self) -> None:
+        text = "".join(self._captured)
+        if self._capture == "json-ld":
+            self.json_ld.append(text)
+        elif self._capture == "title":
+            self.title_tag = self.title_tag or " ".join(text.split())
+        elif self._capture == "h1" and text.strip():
+            self.h1.append((" ".join(text.split()), self._article()))
+        self._capture, self._captured = None, []
+
+
+def _json_ld_articles(scripts: list[str]) -> Iterator[dict[str, Any]]:
+    """The schema.org article objects of a page's JSON-LD scripts (broken scripts are ignored)."""
+    def walk(node: Any) -> Iterator[dict[str, Any]]:
+        if isinstance(node, list):
+            for item in node:
+                yield from walk(item)
+        elif isinstance(node, dict):
+            kinds = node.get("@type")
+            kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+            if kinds & _ARTICLE_TYPES:
+                yield node
+            yield from walk(node.get("@graph", []))
+
+    for script in scripts:
+        try:
+            yield from walk(orjson.loads(script.strip().encode("utf-8")))
+        except orjson.JSONDecodeError:
+            continue
+
+
+def _ld_text(value: Any) -> str:
+    """A JSON-LD value as text: strings as they are, ``{"name": …}`` objects and lists by their names."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, dict):
+        return _ld_text(value.get("name", ""))
+    if isinstance(value, list):
+        return ", ".join(t for t in (_ld_text(v) for v in value) if t)
+    return ""
+
+
+def _strip_site_name(title: str, site: str) -> str:
+    """"Giá vàng tăng - VnExpress" → "Giá vàng tăng" (only a trailing part naming the site)."""
+    parts = re.split(r"\s+[-|–—]\s+", title)
+    if len(parts) > 1 and site and fold_diacritics(site).lower() in fold_diacritics(parts[-1]).lower():
+        return " - ".join(parts[:-1])
+    if len(parts) > 1 and len(parts[-1].split()) <= 3 and len(parts[0].split()) >= 4:
+        return " - ".join(parts[:-1])
+    return title
+
+
+def _main_blocks(blocks: list[_Block]) -> list[_Block]:
+    """The blocks of the element whose paragraphs hold the most text (its descendants included)."""
+    articles: dict[int, int] = {}
+    for block in blocks:
+        if block.article is not None:
+            articles[block.article] = articles.get(block.article, 0) + len(block.text)
+    if articles:
+        chosen = max(articles, key=articles.__getitem__)
+        blocks = [b for b in blocks if b.article == chosen]
+    readable = [b for b in blocks if b.link_chars <= _MAX_LINK_SHARE * len(b.text)]
+    scores: dict[int, float] = {}
+    for block in readable:
+        if block.tag in _PARAGRAPH_TAGS and block.containers:
+            weight = len(block.text) * (1.0 if block.tag == "p" else 0.5)
+            for depth, container in enumerate(reversed(block.containers[-3:])):
+                scores[container] = scores.get(container, 0.0) + weight / (1 + depth)
+    if not scores:
+        return readable
+    best = max(scores, key=scores.__getitem__)
+    return [b for b in readable if best in b.containers]
+
+
+def _same_text(a: str, b: str) -> bool:
+    def key(s: str) -> str:
+        return " ".join(re.findall(r"\w+", fold_diacritics(s).lower()))[:200]
+
+    return bool(a) and key(a) == key(b)
+
+
+def record_from_html(html: str) -> dict[str, str]:
+    """A JSON-style record (title, summary, body, url, date, author, category) from one HTML page."""
+    parser = _PageParser()
+    parser.feed(html)
+    parser.close()
+    meta = parser.meta
+    ld = next(_json_ld_articles(parser.json_ld), {})
+    site = meta.get("og:site_name", "")
+    in_article = [text for text, article in parser.h1 if article is not None]
+    title = (meta.get("og:title") or _ld_text(ld.get("headline")) or (in_article or [""])[0]
+             or (parser.h1[0][0] if parser.h1 else "") or meta.get("twitter:title") or parser.title_tag)
+    title = _strip_site_name(title, site)
+    description = meta.get("description") or meta.get("og:description") or _ld_text(ld.get("description"))
+    paragraphs = [b.text for b in _main_blocks(parser.blocks) if not _same_text(b.text, title)]
+    if description and paragraphs and _same_text(paragraphs[0], description):
+        description = paragraphs.pop(0)
+    if not paragraphs and isinstance(ld.get("articleBody"), str):
+        paragraphs = [ld["articleBody"]]
+    author = meta.get("author") or meta.get("article:author") or _ld_text(ld.get("author"))
+    return {
+        "url": parser.canonical or meta.get("og:url") or _ld_text(ld.get("url")),
+        "title": title,
+        "summary": description,
+        "body": "\n".join(paragraphs),
+        "date": (meta.get("article:published_time") or _ld_text(ld.get("datePublished")) or meta.get("pubdate")
+                 or meta.get("datepublished") or meta.get("date") or parser.time_datetime),
+        "author": "" if author.startswith(("http://", "https://")) else author,
+        "category": meta.get("article:section") or _ld_text(ld.get("articleSection")),
+    }

@@ -1,0 +1,141 @@
+"""HTML article pages: metadata from meta tags and JSON-LD, the article's paragraphs without the site."""
+
+import unicodedata
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from newsearch.ingest import article_from_record, read_articles
+from newsearch.ingest.htmlpage import declared_charset, looks_like_html, record_from_html
+
+from .conftest import DATA, write
+
+VN = timezone(timedelta(hours=7))
+PAGE = DATA / "vnexpress-style-page.html"
+
+
+@pytest.fixture(scope="module")
+def record():
+    return record_from_html(PAGE.read_text(encoding="utf-8"))
+
+
+def test_metadata_from_meta_tags_and_json_ld(record):
+    assert record["title"] == "Giá vàng tăng mạnh phiên đầu tuần"  # og:title, not the logo's <h1>
+    assert record["url"] == "https://vnexpress.net/gia-vang-tang-manh-phien-dau-tuan-4258231.html"
+    assert record["date"] == "2021-04-05T08:30:00+07:00"
+    assert record["author"] == "Minh Sơn"
+    assert record["category"] == "Kinh doanh"  # JSON-LD articleSection
+    assert record["summary"] == "Giá vàng miếng SJC sáng nay tăng 500.000 đồng mỗi lượng."
+
+
+def test_body_is_the_article_without_the_site(record):
+    body = record["body"]
+    assert body.startswith("Lúc 9h, Công ty Vàng bạc Đá quý Sài Gòn")
+    assert "Theo các chuyên gia, vàng còn có thể tăng" in body
+    assert "1.740 USD một ounce. Xem thêm về diễn biến." in body  # an inline link is text
+    assert "Lúc 9h" in body.split("\n")[0] and body.split("\n")[1] == "Giá bán ra 55,6 triệu."  # <br>
+    for boilerplate in ("Trang chủ", "Chia sẻ", "Facebook", "Thích", "lập đỉnh", "ồ ạt", "Giá vàng giảm sâu", "Tin liên quan", "Quảng cáo",
+                        "bản quyền", "not text", "VnExpress"):
+        assert boilerplate not in body, boilerplate
+    assert "sáng nay tăng 500.000" not in body  # the lead is not repeated in the body
+
+
+def test_read_articles_makes_one_clean_article(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_bytes(PAGE.read_bytes())
+    [article] = list(read_articles([path]))
+    assert article.id.startswith("url-") and article.source == "vnexpress.net"
+    assert article.published == datetime(2021, 4, 5, 8, 30, tzinfo=VN)
+    assert article.caption == "Vàng miếng SJC. Ảnh: Quỳnh Trần."  # captions recognised as in text pages
+    assert "Ảnh:" not in article.body
+
+
+def test_page_without_metadata_or_article_element():
+    html = """<html><head><title>Hà Nội mưa lớn, nhiều tuyến phố ngập sâu | Báo Mới</title></head><body>
+    <div id="menu"><a href="/">Thời sự</a> <a href="/the-gioi">Thế giới</a></div>
+    <div class="wrap"><div class="left">
+      <h1>Hà Nội mưa lớn, nhiều tuyến phố ngập sâu</h1>
+      <div class="content"><p>Chiều 5/4, mưa lớn kéo dài khiến nhiều tuyến phố của Hà Nội ngập sâu.</p>
+      <p>Lực lượng chức năng đã có mặt để phân luồng giao thông tại các điểm ngập.</p></div>
+    </div><div class="right"><ul>
+      <li><a href="/1">Giá xăng giảm mạnh từ chiều nay theo điều chỉnh của liên bộ</a></li>
+      <li><a href="/2">Đội tuyển Việt Nam thắng đậm trong trận giao hữu cuối tuần</a></li>
+    </ul></div></div></body></html>"""
+    record = record_from_html(html)
+    assert record["title"] == "Hà Nội mưa lớn, nhiều tuyến phố ngập sâu"  # the site's name cut off
+    assert record["body"].split("\n") == [
+        "Chiều 5/4, mưa lớn kéo dài khiến nhiều tuyến phố của Hà Nội ngập sâu.",
+        "Lực lượng chức năng đã có mặt để phân luồng giao thông tại các điểm ngập.",
+    ]
+    assert record["url"] == record["date"] == ""
+
+
+def test_the_article_element_wins_over_longer_text_beside_it():
+    other = "<p>" + "Bình luận của bạn đọc về chính sách thuế mới được gửi về tòa soạn trong tuần qua. " * 5 + "</p>"
+    html = f"""<html><body><div class="wrap"><article><h1>Thuế mới</h1>
+    <p>Quốc hội thông qua luật thuế mới sáng nay.</p><p>Luật có hiệu lực từ năm sau.</p></article>
+    <div class="more">{other}{other}</div></div></body></html>"""
+    assert record_from_html(html)["body"] == "Quốc hội thông qua luật thuế mới sáng nay.\nLuật có hiệu lực từ năm sau."
+
+
+def test_json_ld_graph_author_object_and_article_body_fallback():
+    html = """<!doctype html><html><head><script type="application/ld+json">
+    {"@context": "https://schema.org", "@graph": [{"@type": "WebSite", "name": "Dân trí"},
+     {"@type": ["NewsArticle"], "headline": "Khai mạc Hội chợ hoa xuân", "datePublished": "2022-01-20T07:00:00+07:00",
+      "author": [{"@type": "Person", "name": "Ngọc Tân"}], "articleBody": "Sáng 20/1, hội chợ hoa xuân khai mạc."}]}
+    </script><script type="application/ld+json">{broken</script></head><body><div id="app"></div></body></html>"""
+    record = record_from_html(html)
+    assert record["title"] == "Khai mạc Hội chợ hoa xuân"
+    assert record["author"] == "Ngọc Tân" and record["date"] == "2022-01-20T07:00:00+07:00"
+    assert record["body"] == "Sáng 20/1, hội chợ hoa xuân khai mạc."
+    assert article_from_record(record).title == "Khai mạc Hội chợ hoa xuân"
+
+
+def test_page_with_no_text_is_a_clear_problem(tmp_path):
+    write(tmp_path / "empty.html", "<html><head></head><body><nav><a href='/'>Trang chủ</a></nav></body></html>")
+    problems = []
+    assert list(read_articles([tmp_path / "empty.html"], on_problem=problems.append)) == []
+    assert [p.reason for p in problems] == ["no article text found in the HTML page"]
+
+
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+
+def _windows_1258(text: str) -> bytes:
+    """Vietnamese in windows-1258: base letters precomposed, tone marks as combining characters."""
+    out = b""
+    for char in text:
+        parts = unicodedata.normalize("NFD", char)
+        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONES))
+        out += (base + "".join(c for c in parts if c in _TONES)).encode("cp1258")
+    return out
+
+
+def test_declared_charset_is_used_when_not_utf8(tmp_path):
+    text = "Giá vàng tăng mạnh ở Hà Nội và Thành phố Hồ Chí Minh, người dân đổ xô đi mua."
+    page = b'<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1258">' \
+           b"<title>" + _windows_1258("Giá vàng tăng mạnh") + b"</title></head><body><p>" + _windows_1258(text) + b"</p></body></html>"
+    assert declared_charset(page) == "windows-1258"
+    (tmp_path / "old.htm").write_bytes(page)
+    [article] = list(read_articles([tmp_path / "old.htm"]))
+    assert article.title == "Giá vàng tăng mạnh" and article.body == text  # composed to NFC on the way in
+
+
+def test_undecodable_page_is_reported(tmp_path):
+    (tmp_path / "bad.html").write_bytes(b"<html><p>caf\xe9 \x81</p></html>")  # Latin-1, no charset declared
+    problems = []
+    assert list(read_articles([tmp_path / "bad.html"], on_problem=problems.append)) == []
+    assert "iconv -t UTF-8" in problems[0].reason
+
+
+def test_sniffing_markup():
+    assert looks_like_html(b"\xef\xbb\xbf  <!DOCTYPE html><html>")
+    assert looks_like_html(b"<html lang='vi'>")
+    assert not looks_like_html(b"Trung Quoc vuon len <b>")
+    assert not looks_like_html(b'{"title": "<html>"}')
+
+
+def test_html_file_without_extension_is_sniffed(tmp_path):
+    (tmp_path / "saved-page").write_bytes(PAGE.read_bytes())
+    [article] = list(read_articles([tmp_path / "saved-page"]))
+    assert article.title == "Giá vàng tăng mạnh phiên đầu tuần"
