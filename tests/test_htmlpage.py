@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from newsearch.ingest import article_from_record, read_articles
+from newsearch.ingest import article_from_record, parse_datetime, read_articles
 from newsearch.ingest.htmlpage import declared_charset, looks_like_html, record_from_html
 
 from .conftest import DATA, write
@@ -56,7 +56,8 @@ def test_page_without_metadata_or_article_element():
     <div class="wrap"><div class="left">
       <h1>Hà Nội mưa lớn, nhiều tuyến phố ngập sâu</h1>
       <div class="content"><p>Chiều 5/4, mưa lớn kéo dài khiến nhiều tuyến phố của Hà Nội ngập sâu.</p>
-      <p>Lực lượng chức năng đã có mặt để phân luồng giao thông tại các điểm ngập.</p></div>
+      <p>Lực lượng chức năng đã có mặt để phân luồng giao thông tại các điểm ngập.</p>
+      <footer><p>Giấy phép số 123/GP-BTTTT cấp cho trang tin điện tử tổng hợp.</p></footer></div>
     </div><div class="right"><ul>
       <li><a href="/1">Giá xăng giảm mạnh từ chiều nay theo điều chỉnh của liên bộ</a></li>
       <li><a href="/2">Đội tuyển Việt Nam thắng đậm trong trận giao hữu cuối tuần</a></li>
@@ -76,6 +77,38 @@ def test_the_article_element_wins_over_longer_text_beside_it():
     <p>Quốc hội thông qua luật thuế mới sáng nay.</p><p>Luật có hiệu lực từ năm sau.</p></article>
     <div class="more">{other}{other}</div></div></body></html>"""
     assert record_from_html(html)["body"] == "Quốc hội thông qua luật thuế mới sáng nay.\nLuật có hiệu lực từ năm sau."
+
+
+def test_layout_column_named_sidebar_lead_and_date_from_classes():
+    """vnexpress-like: no meta tags, the whole main column inside <div class="sidebar-1">, the lead and
+    the date outside <article>, ads and related links inside it."""
+    html = """<html><body><div class="section-wrap"><div class="sidebar-1">
+      <ul class="breadcrumb"><li><a href="/thoi-su">Thời sự</a></li></ul>
+      <span class="date">Thứ năm, 17/9/2026, 07:31 (GMT+7)</span>
+      <h1 class="title-detail">Hà Nội mở thêm ba tuyến buýt điện</h1>
+      <p class="description">Từ tháng 10, ba tuyến buýt điện mới nối trung tâm với các khu đô thị phía tây.</p>
+      <article class="fck_detail">
+        <div class="banner-ads"><p>Quảng cáo không mong muốn ở đây</p></div>
+        <p class="Normal">Sở Giao thông Vận tải Hà Nội cho biết các tuyến mới dùng 45 xe buýt điện.</p>
+        <figure><img src="x.jpg"><figcaption>Xe buýt điện tại bến Mỹ Đình. Ảnh: Giang Huy</figcaption></figure>
+        <p class="Normal">Giá vé giữ nguyên 7.000 đồng một lượt như các tuyến hiện có.</p>
+        <div class="box-tinlienquan"><a href="/y">Buýt điện chạy thử trên phố cổ trong tuần này</a></div>
+        <p class="Normal"><strong>Võ Hải</strong></p>
+      </article>
+    </div><div class="sidebar-2"><p>Đọc nhiều</p><ul><li><a href="/z">Giá xăng giảm mạnh chiều nay</a></li></ul></div>
+    </div></body></html>"""
+    record = record_from_html(html)
+    assert record["title"] == "Hà Nội mở thêm ba tuyến buýt điện"
+    assert record["summary"] == "Từ tháng 10, ba tuyến buýt điện mới nối trung tâm với các khu đô thị phía tây."
+    assert parse_datetime(record["date"]) == datetime(2026, 9, 17, 7, 31, tzinfo=VN)
+    assert record["body"].split("\n") == [
+        "Sở Giao thông Vận tải Hà Nội cho biết các tuyến mới dùng 45 xe buýt điện.",
+        "Xe buýt điện tại bến Mỹ Đình. Ảnh: Giang Huy",
+        "Giá vé giữ nguyên 7.000 đồng một lượt như các tuyến hiện có.",
+        "Võ Hải",
+    ]
+    article = article_from_record(record)
+    assert article.author == "Võ Hải" and article.caption.startswith("Xe buýt điện")
 
 
 def test_json_ld_graph_author_object_and_article_body_fallback():

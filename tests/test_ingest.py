@@ -70,6 +70,11 @@ def test_record_fields_and_synonyms():
     assert article.id == derive_id("https://vnexpress.net/gia-vang-tang-1.html", "", "")
 
 
+def test_unparseable_url_is_kept_but_not_parsed():
+    article = article_from_record({"title": "Giá vàng tăng", "body": "Thân bài.", "url": "http://[broken/gia-vang"})
+    assert article.url == "http://[broken/gia-vang" and article.source == "" and article.title == "Giá vàng tăng"
+
+
 def test_record_needs_title_or_body():
     with pytest.raises(RecordError):
         article_from_record({"url": "https://x.vn/a"})

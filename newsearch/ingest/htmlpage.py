@@ -19,21 +19,25 @@ from typing import Any, Iterator
 import orjson
 
 from ..normalize import fold_diacritics
+from .dates import parse_datetime
 
 __all__ = ["record_from_html", "looks_like_html", "declared_charset"]
 
 _SKIPPED_TAGS = frozenset(
-    "script style noscript template nav header footer aside form button select option svg iframe canvas "
-    "object video audio map dialog menu".split()
+    "script style noscript template form button select option svg iframe canvas object video audio map "
+    "dialog".split()
 )
-_SKIPPED_CLASS = re.compile(
+_NOISE_TAGS = frozenset("nav header footer aside menu".split())
+_NOISE_CLASS = re.compile(
     r"comment|related|share|social|breadcrumb|sidebar|menu|footer|advert|banner|popup|newsletter|"
     r"recommend|most-?read|lien-?quan|cung-?chuyen-?muc|tin-?khac|tag-?list|navigation|cookie",
     re.IGNORECASE,
 )
+_LEAD_CLASS = re.compile(r"sapo|description|summary|excerpt|chapeau|(?<![a-z])lead(?![a-z])", re.IGNORECASE)
+_DATE_CLASS = re.compile(r"(?<![a-z])(?:date|time|publish|datetime|pubdate)", re.IGNORECASE)
 _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li ul ol blockquote figcaption figure td th tr table section article main "
-    "dd dt dl pre address center body".split()
+    "dd dt dl pre address center body header footer nav aside".split()
 )
 _CONTAINER_TAGS = frozenset("div section article main td body blockquote".split())
 _PARAGRAPH_TAGS = frozenset("p h2 h3 h4 h5 h6 blockquote li pre figcaption".split())
@@ -41,6 +45,8 @@ _VOID_TAGS = frozenset("br img hr meta link input source wbr area base col embed
 _ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
                             "OpinionNewsArticle", "ReviewNewsArticle", "BackgroundNewsArticle", "LiveBlogPosting"})
 _MAX_LINK_SHARE = 0.5
+_MAX_NOISE_SHARE = 0.4  # a "sidebar" holding most of the page's text is a layout column, not noise
+_MAX_DEPTH = 256  # deeper elements are read as text of their ancestor (keeps absurd nesting linear)
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
@@ -64,6 +70,7 @@ class _Block:
     tag: str
     containers: tuple[int, ...]
     article: int | None
+    noise: tuple[int, ...]
     link_chars: int
 
 
@@ -73,10 +80,12 @@ class _Element:
     skipped: bool
     container: int | None
     article: int | None
+    noise: int | None
+    mark: str | None  # "lead" or "date": its text is kept aside as a candidate
 
 
 class _PageParser(HTMLParser):
-    """Collects meta tags, JSON-LD, title candidates and text blocks in one pass."""
+    """Collects meta tags, JSON-LD, title, lead and date candidates and text blocks in one pass."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -84,19 +93,19 @@ class _PageParser(HTMLParser):
         self.json_ld: list[str] = []
         self.blocks: list[_Block] = []
         self.h1: list[tuple[str, int | None]] = []
+        self.marked: dict[str, list[str]] = {"lead": [], "date": []}
         self.title_tag = self.canonical = self.time_datetime = ""
         self._stack: list[_Element] = []
         self._text: list[str] = []
+        self._marked_text: list[list[str]] = []
         self._link_chars = self._in_link = self._next_id = 0
+        self._too_deep: dict[str, int] = {}
         self._capture: str | None = None
         self._captured: list[str] = []
 
     # -- where we are ---------------------------------------------------------------------------
     def _skipped(self) -> bool:
         return bool(self._stack) and self._stack[-1].skipped
-
-    def _containers(self) -> tuple[int, ...]:
-        return tuple(e.container for e in self._stack if e.container is not None)
 
     def _article(self) -> int | None:
         return self._stack[-1].article if self._stack else None
@@ -106,7 +115,9 @@ class _PageParser(HTMLParser):
         text = "\n".join(" ".join(line.split()) for line in lines if line.strip())
         if text:
             tag = next((e.tag for e in reversed(self._stack) if e.tag in _BLOCK_TAGS), "body")
-            self.blocks.append(_Block(text, tag, self._containers(), self._article(), self._link_chars))
+            containers = tuple(e.container for e in self._stack if e.container is not None)
+            noise = tuple(e.noise for e in self._stack if e.noise is not None)
+            self.blocks.append(_Block(text, tag, containers, self._article(), noise, self._link_chars))
         self._text, self._link_chars = [], 0
 
     # -- HTMLParser callbacks -------------------------------------------------------------------
@@ -129,14 +140,22 @@ class _PageParser(HTMLParser):
             self._capture, self._captured = "json-ld", []
         elif tag in ("title", "h1") and self._capture is None:
             self._capture, self._captured = tag, []
+        if len(self._stack) >= _MAX_DEPTH:
+            self._too_deep[tag] = self._too_deep.get(tag, 0) + 1
+            return
         if tag in _BLOCK_TAGS:
             self._flush()
-        parent_skipped = self._skipped()
-        marker = f"{values.get('class', '')} {values.get('id', '')}"
-        skipped = parent_skipped or tag in _SKIPPED_TAGS or (tag != "body" and bool(_SKIPPED_CLASS.search(marker)))
         self._next_id += 1
+        marker = f"{values.get('class', '')} {values.get('id', '')}"
+        noisy = tag in _NOISE_TAGS or (tag not in ("body", "html") and bool(_NOISE_CLASS.search(marker)))
+        mark = "lead" if _LEAD_CLASS.search(marker) else "date" if _DATE_CLASS.search(marker) else None
         article = self._next_id if tag == "article" and self._article() is None else self._article()
-        self._stack.append(_Element(tag, skipped, self._next_id if tag in _CONTAINER_TAGS else None, article))
+        self._stack.append(_Element(
+            tag, self._skipped() or tag in _SKIPPED_TAGS, self._next_id if tag in _CONTAINER_TAGS else None,
+            article, self._next_id if noisy else None, mark,
+        ))
+        if mark:
+            self._marked_text.append([])
         if tag == "a":
             self._in_link += 1
 
@@ -145,6 +164,9 @@ class _PageParser(HTMLParser):
             return
         if self._capture == tag or (self._capture == "json-ld" and tag == "script"):
             self._finish_capture()
+        if self._too_deep.get(tag):
+            self._too_deep[tag] -= 1
+            return
         if not any(e.tag == tag for e in self._stack):
             return  # a stray end tag
         if tag in _BLOCK_TAGS:
@@ -153,6 +175,10 @@ class _PageParser(HTMLParser):
             element = self._stack.pop()
             if element.tag == "a":
                 self._in_link = max(0, self._in_link - 1)
+            if element.mark:
+                text = " ".join("".join(self._marked_text.pop()).split())
+                if text:
+                    self.marked[element.mark].append(text)
             if element.tag == tag:
                 break
 
@@ -161,6 +187,8 @@ class _PageParser(HTMLParser):
             self._captured.append(data)
         if self._capture == "json-ld" or self._skipped() or (self._stack and self._stack[-1].tag == "title"):
             return
+        for texts in self._marked_text:
+            texts.append(data)
         self._text.append(data)
         if self._in_link:
             self._link_chars += len(data.strip())
@@ -229,7 +257,15 @@ def _strip_site_name(title: str, site: str) -> str:
 
 
 def _main_blocks(blocks: list[_Block]) -> list[_Block]:
-    """The blocks of the element whose paragraphs hold the most text (its descendants included)."""
+    """The blocks of the element whose paragraphs hold the most text (its descendants included),
+    without noise (menus, share bars, related links: small parts of the page) or link lists."""
+    total = sum(len(b.text) for b in blocks)
+    noise_text: dict[int, int] = {}
+    for block in blocks:
+        for element in block.noise:
+            noise_text[element] = noise_text.get(element, 0) + len(block.text)
+    noise = {element for element, size in noise_text.items() if size <= _MAX_NOISE_SHARE * total}
+    blocks = [b for b in blocks if not noise.intersection(b.noise)]
     articles: dict[int, int] = {}
     for block in blocks:
         if block.article is not None:
@@ -257,6 +293,10 @@ def _same_text(a: str, b: str) -> bool:
     return bool(a) and key(a) == key(b)
 
 
+def _first_date(candidates: list[str]) -> str:
+    return next((text for text in candidates if parse_datetime(text) is not None), "")
+
+
 def record_from_html(html: str) -> dict[str, str]:
     """A JSON-style record (title, summary, body, url, date, author, category) from one HTML page."""
     parser = _PageParser()
@@ -269,20 +309,23 @@ def record_from_html(html: str) -> dict[str, str]:
     title = (meta.get("og:title") or _ld_text(ld.get("headline")) or (in_article or [""])[0]
              or (parser.h1[0][0] if parser.h1 else "") or meta.get("twitter:title") or parser.title_tag)
     title = _strip_site_name(title, site)
-    description = meta.get("description") or meta.get("og:description") or _ld_text(ld.get("description"))
+    description = (meta.get("description") or meta.get("og:description") or _ld_text(ld.get("description"))
+                   or next((t for t in parser.marked["lead"] if 5 <= len(t.split()) <= 150), ""))
     paragraphs = [b.text for b in _main_blocks(parser.blocks) if not _same_text(b.text, title)]
     if description and paragraphs and _same_text(paragraphs[0], description):
         description = paragraphs.pop(0)
     if not paragraphs and isinstance(ld.get("articleBody"), str):
         paragraphs = [ld["articleBody"]]
     author = meta.get("author") or meta.get("article:author") or _ld_text(ld.get("author"))
+    date = (meta.get("article:published_time") or _ld_text(ld.get("datePublished")) or meta.get("pubdate")
+            or meta.get("datepublished") or meta.get("date") or parser.time_datetime
+            or _first_date(parser.marked["date"]))
     return {
         "url": parser.canonical or meta.get("og:url") or _ld_text(ld.get("url")),
         "title": title,
         "summary": description,
         "body": "\n".join(paragraphs),
-        "date": (meta.get("article:published_time") or _ld_text(ld.get("datePublished")) or meta.get("pubdate")
-                 or meta.get("datepublished") or meta.get("date") or parser.time_datetime),
+        "date": date,
         "author": "" if author.startswith(("http://", "https://")) else author,
         "category": meta.get("article:section") or _ld_text(ld.get("articleSection")),
     }

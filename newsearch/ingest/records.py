@@ -65,13 +65,22 @@ def derive_id(url: str, title: str, body: str) -> str:
     return "sha-" + hashlib.sha1(f"{title}\n{body}".encode("utf-8")).hexdigest()[:16]
 
 
+def _url_parts(url: str) -> tuple[str, str]:
+    """(host, path) of a URL; nothing for one that cannot be parsed ("http://[broken")."""
+    try:
+        parts = urlsplit(url)
+        return parts.hostname or "", parts.path
+    except ValueError:
+        return "", ""
+
+
 def _source_of(url: str) -> str:
-    host = (urlsplit(url).hostname or "") if "://" in url else ""
+    host = _url_parts(url)[0] if "://" in url else ""
     return host.removeprefix("www.")
 
 
 def _slug_words(url: str) -> list[str]:
-    last = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1] if url else ""
+    last = _url_parts(url)[1].rstrip("/").rsplit("/", 1)[-1] if url else ""
     last = re.sub(r"(-?\d{6,})?\.[a-z]+$", "", last)
     return [w for w in last.split("-") if w and not w.isdigit()] if "-" in last else []
 
