@@ -124,6 +124,8 @@ def test_body_credit_and_byline_recognised():
         ("Thứ ba, 17/12/2024, 12:11 (GMT+7)", datetime(2024, 12, 17, 12, 11, tzinfo=VN)),
         ("2024-12-17T05:11:00Z", datetime(2024, 12, 17, 12, 11, tzinfo=VN)),
         ("31/02/2024", None),
+        ("2021-04-05T10:00:00+25:00", datetime(2021, 4, 5, 10, 0, tzinfo=VN)),  # impossible zone: local time
+        ("05/04/2021 10:00 (GMT+99)", datetime(2021, 4, 5, 10, 0, tzinfo=VN)),
         ("không phải ngày", None),
         (None, None),
     ],
@@ -158,6 +160,23 @@ def test_stdin_is_sniffed():
     stdin = io.BytesIO(b'{"id": "s", "title": "T\xe1\xbb\xab stdin"}\n')
     articles, _ = _read(["-"], stdin=stdin)
     assert articles[0].title == "Từ stdin"
+
+
+def test_a_record_failing_in_an_unforeseen_way_is_skipped_alone(tmp_path, monkeypatch):
+    from newsearch.ingest import sources
+
+    real = sources.article_from_record
+
+    def fragile(record):
+        if record.get("id") == "2":
+            raise ValueError("something no rule foresaw")
+        return real(record)
+
+    monkeypatch.setattr(sources, "article_from_record", fragile)
+    path = write(tmp_path / "a.jsonl", "".join(f'{{"id": "{i}", "title": "Bài {i}"}}\n' for i in (1, 2, 3)))
+    articles, problems = _read([path])
+    assert [a.id for a in articles] == ["1", "3"]
+    assert [(p.line, p.reason) for p in problems] == [(2, "unreadable record (ValueError: something no rule foresaw)")]
 
 
 def test_utf16_with_bom(tmp_path):

@@ -22,22 +22,28 @@ _TIME = re.compile(r"(?<![\d/])(?P<H>\d{1,2})[:h](?P<M>\d{2})(?::(?P<S>\d{2}))?(
 _GMT = re.compile(r"GMT\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?", re.IGNORECASE)
 
 
+def _offset(sign: int, hours: str, minutes: str | None) -> timezone | None:
+    """A UTC offset; None for an impossible one (+25:00), which leaves the date in Vietnamese time."""
+    try:
+        return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes or 0)))
+    except ValueError:
+        return None
+
+
 def _zone(text: str | None) -> timezone | None:
     if not text:
         return None
     if text == "Z":
         return timezone.utc
-    sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
-    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0)))
+    return _offset(-1 if text[0] == "-" else 1, digits[:2], digits[2:4])
 
 
 def _gmt_zone(text: str) -> timezone | None:
     match = _GMT.search(text)
     if not match:
         return None
-    sign = -1 if match["sign"] == "-" else 1
-    return timezone(sign * timedelta(hours=int(match["h"]), minutes=int(match["m"] or 0)))
+    return _offset(-1 if match["sign"] == "-" else 1, match["h"], match["m"])
 
 
 def _build(y: str, m: str, d: str, hh: str | None, mm: str | None, ss: str | None, tz: timezone | None) -> datetime | None:

@@ -123,6 +123,8 @@ def _record_to_article(record: object, name: str, line: int | None) -> Article |
         return article_from_record(record)
     except RecordError as exc:
         return IngestProblem(name, line, str(exc))
+    except (ValueError, TypeError, OverflowError) as exc:  # a value no rule foresaw: this record only
+        return IngestProblem(name, line, f"unreadable record ({type(exc).__name__}: {exc})")
 
 
 def _jsonl_records(stream: BinaryIO, name: str) -> Iterator[Article | IngestProblem]:
