@@ -102,6 +102,12 @@ def test_dantri_lead_posing_as_title_becomes_the_lead():
     assert article.headline.startswith("Đây là")
 
 
+def test_dantri_credit_prefix_dropped_from_the_lead_too():
+    article = article_from_record({"title": "Hà Nội mở thêm tuyến buýt", "summary": "(Dân trí) - Từ tháng 10, ba tuyến buýt mới.",
+                                   "body": "Dân trí Sở Giao thông cho biết."})
+    assert article.lead == "Từ tháng 10, ba tuyến buýt mới." and article.body == "Sở Giao thông cho biết."
+
+
 def test_dantri_true_headline_kept():
     article = article_from_record(
         {"title": "Vinamilk lọt Top 1.000 thương hiệu hàng đầu châu Á", "body": "x",

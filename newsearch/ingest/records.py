@@ -107,7 +107,7 @@ def article_from_record(record: Any) -> Article:
     if not isinstance(record, dict):
         raise RecordError(f"expected a JSON object, found {type(record).__name__}")
     title = _as_text(_first(record, "title"), "title")
-    lead = _as_text(_first(record, "lead"), "summary")
+    lead = _DANTRI_PREFIX.sub("", _as_text(_first(record, "lead"), "summary"), count=1)
     parts = _body_parts(_as_text(_first(record, "body"), "body"))
     body = "\n".join(parts.paragraphs)
     if not (title or body or lead):
