@@ -258,6 +258,13 @@ def test_csv_with_only_a_header(tmp_path):
     assert not articles and [p.reason for p in problems] == ["no rows after the header"]
 
 
+def test_csv_on_stdin_is_sniffed_from_its_header():
+    articles, problems = _read(["-"], stdin=io.BytesIO("id,title,body\n7,Hà Nội,Thân bài.\n".encode()))
+    assert [(a.id, a.title) for a in articles] == [("7", "Hà Nội")] and not problems
+    articles, _ = _read(["-"], stdin=io.BytesIO("Text, images and video\nMột trang văn bản.\n".encode()))
+    assert articles[0].title == "Text, images and video"  # a text page whose first line has commas
+
+
 def test_directory_reads_html_and_csv_too(tmp_path):
     write(tmp_path / "a.csv", "title,body\nMột,Thân một.\n")
     write(tmp_path / "b.html", "<html><body><article><h1>Hai</h1><p>Thân hai.</p></article></body></html>")

@@ -12,8 +12,9 @@ import codecs
 import csv
 import gzip
 import io
-import sys
 import os
+import re
+import sys
 import zlib
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator
@@ -31,6 +32,7 @@ __all__ = ["read_articles", "iter_input_files", "check_inputs", "count_records",
 STDIN = "-"
 _SUFFIXES = (".jsonl", ".ndjson", ".json", ".txt", ".text", ".html", ".htm", ".xhtml", ".csv", ".tsv")
 _GZIP_MAGIC = b"\x1f\x8b"
+_HEAD = 512  # bytes looked at to tell a format without an extension (stdin, odd names)
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 ProblemHandler = Callable[[IngestProblem], None]
 
@@ -88,7 +90,18 @@ def _format_of(name: str, head: bytes) -> str:
     if looks_like_html(head):
         return "html"
     first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if first not in (b"[", b"{") and _looks_like_csv_header(head):
+        return "csv"
     return {b"[": "json", b"{": "jsonl"}.get(first, "page")
+
+
+def _looks_like_csv_header(head: bytes) -> bool:
+    """A first line of delimited column names, one of them a title, summary or body column."""
+    encoding = "utf-16" if head[:2] in _UTF16_BOMS else "utf-8-sig"
+    line = head.decode(encoding, "ignore").split("\n", 1)[0].strip().lower()
+    names = [name.strip().strip('"') for name in re.split(r"[,;\t|]", line)]
+    identifiers = all(re.fullmatch(r"[\w.-]{1,40}", name) for name in names)
+    return len(names) > 1 and identifiers and bool(_TEXT_COLUMNS.intersection(names))
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -232,7 +245,7 @@ def _csv_records(stream: BinaryIO, name: str, head: bytes) -> Iterator[Article |
 def _file_records(name: str, stdin: BinaryIO | None) -> Iterator[Article | IngestProblem]:
     display = "<stdin>" if name == STDIN else name
     with _open_binary(name, stdin) as stream:
-        head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
+        head = stream.peek(_HEAD)[:_HEAD] if hasattr(stream, "peek") else b""
         if not head:
             yield IngestProblem(display, None, "empty file")
             return
@@ -290,7 +303,7 @@ def read_articles(
 def _count_lines(name: str) -> int | None:
     try:
         with _open_binary(name, None) as stream:
-            head = stream.peek(64)[:64]
+            head = stream.peek(_HEAD)[:_HEAD]
             kind = _format_of(name, head)
             if kind in ("page", "html"):
                 return 1
