@@ -131,6 +131,18 @@ def test_page_with_no_text_is_a_clear_problem(tmp_path):
     assert [p.reason for p in problems] == ["no article text found in the HTML page"]
 
 
+def test_listing_pages_are_not_articles(tmp_path):
+    listing = """<html><head><meta property="og:type" content="website"><title>Thời sự - Báo Mới</title></head>
+    <body><div class="list"><p>Tin mới nhất về thời sự trong nước hôm nay, cập nhật liên tục.</p>
+    <ul><li><a href="/a">Hà Nội mưa lớn</a></li></ul></div></body></html>"""
+    path = write(tmp_path / "thoi-su" / "index.html", listing)
+    problems = []
+    assert list(read_articles([path], on_problem=problems.append)) == []
+    assert problems[0].reason.startswith("not an article page (og:type 'website'")
+    with_ld = listing.replace("</head>", '<script type="application/ld+json">{"@type": "NewsArticle"}</script></head>')
+    assert record_from_html(with_ld)["title"] == "Thời sự - Báo Mới"  # a schema.org article overrides og:type
+
+
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 
 

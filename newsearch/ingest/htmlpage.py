@@ -20,8 +20,11 @@ import orjson
 
 from ..normalize import fold_diacritics
 from .dates import parse_datetime
+from .records import RecordError
 
 __all__ = ["record_from_html", "looks_like_html", "declared_charset"]
+
+_ARTICLE_OG_TYPES = ("article", "news", "newsarticle", "video.other")
 
 _SKIPPED_TAGS = frozenset(
     "script style noscript template form button select option svg iframe canvas object video audio map "
@@ -298,12 +301,19 @@ def _first_date(candidates: list[str]) -> str:
 
 
 def record_from_html(html: str) -> dict[str, str]:
-    """A JSON-style record (title, summary, body, url, date, author, category) from one HTML page."""
+    """A JSON-style record (title, summary, body, url, date, author, category) from one HTML page.
+
+    Raises :class:`RecordError` for a page that is not an article (Open Graph type ``website``, no
+    schema.org article) or holds no text: a saved site's home and section pages are skipped, named.
+    """
     parser = _PageParser()
     parser.feed(html)
     parser.close()
     meta = parser.meta
     ld = next(_json_ld_articles(parser.json_ld), {})
+    og_type = meta.get("og:type", "").lower()
+    if og_type and not og_type.startswith(_ARTICLE_OG_TYPES) and not ld:
+        raise RecordError(f"not an article page (og:type '{og_type}': a home, section or listing page)")
     site = meta.get("og:site_name", "")
     in_article = [text for text, article in parser.h1 if article is not None]
     title = (meta.get("og:title") or _ld_text(ld.get("headline")) or (in_article or [""])[0]
@@ -316,6 +326,8 @@ def record_from_html(html: str) -> dict[str, str]:
         description = paragraphs.pop(0)
     if not paragraphs and isinstance(ld.get("articleBody"), str):
         paragraphs = [ld["articleBody"]]
+    if not (title or paragraphs or description):
+        raise RecordError("no article text found in the HTML page")
     author = meta.get("author") or meta.get("article:author") or _ld_text(ld.get("author"))
     date = (meta.get("article:published_time") or _ld_text(ld.get("datePublished")) or meta.get("pubdate")
             or meta.get("datepublished") or meta.get("date") or parser.time_datetime

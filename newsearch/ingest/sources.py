@@ -194,7 +194,7 @@ def _page_record(text: str, name: str, *, html: bool) -> Iterator[Article | Inge
     try:
         yield article_from_record(record_from_html(text)) if html else article_from_page(parse_raw_page(text))
     except RecordError as exc:
-        yield IngestProblem(name, None, "no article text found in the HTML page" if html else str(exc))
+        yield IngestProblem(name, None, str(exc))
 
 
 _TEXT_COLUMNS = frozenset(SYNONYMS["title"] + SYNONYMS["lead"] + SYNONYMS["body"])
