@@ -124,6 +124,25 @@ def test_json_ld_graph_author_object_and_article_body_fallback():
     assert article_from_record(record).title == "Khai mạc Hội chợ hoa xuân"
 
 
+def test_description_cut_short_is_not_repeated_and_odd_json_ld_is_ignored():
+    html = """<html><head><meta name="description" content="Sáng 5/4, Quốc hội bầu Chủ tịch nước với tỷ lệ...">
+    <script type="application/ld+json">{"@type": [{"odd": 1}, "NewsArticle"], "headline": ["not", "text"]}</script>
+    <script type="application/ld+json">{"@type": {"odd": 1}}</script></head>
+    <body><article><h1>Quốc hội bầu Chủ tịch nước</h1>
+    <p>Sáng 5/4, Quốc hội bầu Chủ tịch nước với tỷ lệ tán thành rất cao.</p><p>Tân Chủ tịch nước tuyên thệ.</p>
+    </article></body></html>"""
+    record = record_from_html(html)
+    assert record["summary"] == "Sáng 5/4, Quốc hội bầu Chủ tịch nước với tỷ lệ tán thành rất cao."
+    assert record["body"] == "Tân Chủ tịch nước tuyên thệ."
+    assert record["title"] == "not, text"  # JSON-LD's headline, however odd, rather than a crash
+
+
+def test_malformed_marked_section_does_not_lose_the_page():
+    html = '<html><body><article><h1>Bão số 3</h1><p>Bão số 3 đổ bộ vào Quảng Ninh.</p><![1, "x"]></article></body></html>'
+    record = record_from_html(html)
+    assert record["title"] == "Bão số 3" and record["body"].startswith("Bão số 3 đổ bộ vào Quảng Ninh.")
+
+
 def test_page_with_no_text_is_a_clear_problem(tmp_path):
     write(tmp_path / "empty.html", "<html><head></head><body><nav><a href='/'>Trang chủ</a></nav></body></html>")
     problems = []

@@ -226,8 +226,7 @@ def _json_ld_articles(scripts: list[str]) -> Iterator[dict[str, Any]]:
                 yield from walk(item)
         elif isinstance(node, dict):
             kinds = node.get("@type")
-            kinds = set(kinds) if isinstance(kinds, list) else {kinds}
-            if kinds & _ARTICLE_TYPES:
+            if not _ARTICLE_TYPES.isdisjoint(k for k in (kinds if isinstance(kinds, list) else [kinds]) if isinstance(k, str)):
                 yield node
             yield from walk(node.get("@graph", []))
 
@@ -289,15 +288,36 @@ def _main_blocks(blocks: list[_Block]) -> list[_Block]:
     return [b for b in readable if best in b.containers]
 
 
-def _same_text(a: str, b: str) -> bool:
-    def key(s: str) -> str:
-        return " ".join(re.findall(r"\w+", fold_diacritics(s).lower()))[:200]
+def _words_key(text: str) -> str:
+    return " ".join(re.findall(r"\w+", fold_diacritics(text).lower()))[:200]
 
-    return bool(a) and key(a) == key(b)
+
+def _same_text(a: str, b: str) -> bool:
+    return bool(a) and _words_key(a) == _words_key(b)
+
+
+def _same_start(a: str, b: str) -> bool:
+    """One text starts the other: a description cut short ("…") and the paragraph it was cut from."""
+    ka, kb = _words_key(a), _words_key(b)
+    short = min(len(ka), len(kb))
+    return short >= 30 and ka[:short] == kb[:short]
 
 
 def _first_date(candidates: list[str]) -> str:
     return next((text for text in candidates if parse_datetime(text) is not None), "")
+
+
+def _parsed(html: str) -> _PageParser:
+    """The page parsed; a malformed ``<![…`` section (on which Python's parser asserts) read as text."""
+    for attempt in (html, html.replace("<![", "&lt;![")):
+        parser = _PageParser()
+        try:
+            parser.feed(attempt)
+            parser.close()
+            return parser
+        except AssertionError:
+            continue
+    raise RecordError("the HTML could not be parsed; save the page again or convert it to text")
 
 
 def record_from_html(html: str) -> dict[str, str]:
@@ -306,9 +326,7 @@ def record_from_html(html: str) -> dict[str, str]:
     Raises :class:`RecordError` for a page that is not an article (Open Graph type ``website``, no
     schema.org article) or holds no text: a saved site's home and section pages are skipped, named.
     """
-    parser = _PageParser()
-    parser.feed(html)
-    parser.close()
+    parser = _parsed(html)
     meta = parser.meta
     ld = next(_json_ld_articles(parser.json_ld), {})
     og_type = meta.get("og:type", "").lower()
@@ -321,8 +339,8 @@ def record_from_html(html: str) -> dict[str, str]:
     title = _strip_site_name(title, site)
     description = (meta.get("description") or meta.get("og:description") or _ld_text(ld.get("description"))
                    or next((t for t in parser.marked["lead"] if 5 <= len(t.split()) <= 150), ""))
-    paragraphs = [b.text for b in _main_blocks(parser.blocks) if not _same_text(b.text, title)]
-    if description and paragraphs and _same_text(paragraphs[0], description):
+    paragraphs = [b.text for b in _main_blocks(parser.blocks) if b.tag != "h1" and not _same_text(b.text, title)]
+    if description and paragraphs and _same_start(paragraphs[0], description):
         description = paragraphs.pop(0)
     if not paragraphs and isinstance(ld.get("articleBody"), str):
         paragraphs = [ld["articleBody"]]

@@ -195,6 +195,8 @@ def _page_record(text: str, name: str, *, html: bool) -> Iterator[Article | Inge
         yield article_from_record(record_from_html(text)) if html else article_from_page(parse_raw_page(text))
     except RecordError as exc:
         yield IngestProblem(name, None, str(exc))
+    except (ValueError, TypeError, AssertionError) as exc:  # markup no rule foresaw: this page only
+        yield IngestProblem(name, None, f"unreadable page ({type(exc).__name__}: {exc})")
 
 
 _TEXT_COLUMNS = frozenset(SYNONYMS["title"] + SYNONYMS["lead"] + SYNONYMS["body"])
