@@ -203,3 +203,21 @@ def test_html_file_without_extension_is_sniffed(tmp_path):
     (tmp_path / "saved-page").write_bytes(PAGE.read_bytes())
     [article] = list(read_articles([tmp_path / "saved-page"]))
     assert article.title == "Giá vàng tăng mạnh phiên đầu tuần"
+
+
+def test_a_page_failing_in_an_unforeseen_way_is_skipped_alone(tmp_path, monkeypatch):
+    from newsearch.ingest import sources
+
+    real = sources.record_from_html
+
+    def fragile(html):
+        if "Hỏng" in html:
+            raise TypeError("something no rule foresaw")
+        return real(html)
+
+    monkeypatch.setattr(sources, "record_from_html", fragile)
+    write(tmp_path / "a.html", "<html><body><article><h1>Hỏng</h1><p>Trang lỗi.</p></article></body></html>")
+    write(tmp_path / "b.html", "<html><body><article><h1>Tốt</h1><p>Trang tốt.</p></article></body></html>")
+    problems = []
+    assert [a.title for a in read_articles([tmp_path], on_problem=problems.append)] == ["Tốt"]
+    assert problems[0].reason == "unreadable page (TypeError: something no rule foresaw)"
