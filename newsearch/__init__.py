@@ -26,7 +26,7 @@ from .errors import (
 from .highlight import MatchTerms
 from .index import Index, IndexWriter, create_index, index_exists
 from .index import open_index as _open_existing
-from .ingest import parse_datetime, parse_raw_page, read_articles
+from .ingest import article_from_html, parse_datetime, parse_raw_page, read_articles
 from .models import Article, Hit, IndexReport, IndexStats, IngestProblem, SearchResults, Snippet, Span
 from .query import ParsedQuery, parse_query
 from .render.jsonout import to_json
@@ -47,6 +47,7 @@ __all__ = [
     "Searcher",
     "read_articles",
     "parse_raw_page",
+    "article_from_html",
     "parse_datetime",
     "parse_query",
     "ParsedQuery",

@@ -221,3 +221,15 @@ def test_a_page_failing_in_an_unforeseen_way_is_skipped_alone(tmp_path, monkeypa
     problems = []
     assert [a.title for a in read_articles([tmp_path], on_problem=problems.append)] == ["Tốt"]
     assert problems[0].reason == "unreadable page (TypeError: something no rule foresaw)"
+
+
+def test_library_reads_a_page_held_in_memory():
+    import newsearch
+    from newsearch.errors import IngestError
+
+    html = "<html><body><article><h1>Bão số 3</h1><p>Bão số 3 đổ bộ vào Quảng Ninh chiều nay.</p></article></body></html>"
+    article = newsearch.article_from_html(html, url="https://vnexpress.net/bao-so-3-4770001.html")
+    assert article.title == "Bão số 3" and article.source == "vnexpress.net"
+    assert article.id == newsearch.article_from_html(html, url="https://vnexpress.net/bao-so-3-4770001.html").id
+    with pytest.raises(IngestError, match="not an article page"):
+        newsearch.article_from_html('<html><head><meta property="og:type" content="website"></head></html>')

@@ -1,6 +1,7 @@
 """Ingestion: files, directories and stdin in; clean :class:`~newsearch.models.Article` values out."""
 
 from .dates import VIETNAM_TZ, parse_datetime
+from .htmlpage import article_from_html
 from .rawpage import RawPage, parse_raw_page
 from .records import RecordError, article_from_page, article_from_record, derive_id
 from .sources import STDIN, check_inputs, iter_input_files, read_articles
@@ -10,6 +11,7 @@ __all__ = [
     "parse_datetime",
     "RawPage",
     "parse_raw_page",
+    "article_from_html",
     "RecordError",
     "article_from_page",
     "article_from_record",

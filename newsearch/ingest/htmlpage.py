@@ -18,11 +18,13 @@ from typing import Any, Iterator
 
 import orjson
 
+from ..errors import IngestError
+from ..models import Article
 from ..normalize import fold_diacritics
 from .dates import parse_datetime
-from .records import RecordError
+from .records import RecordError, article_from_record
 
-__all__ = ["record_from_html", "looks_like_html", "declared_charset"]
+__all__ = ["article_from_html", "record_from_html", "looks_like_html", "declared_charset"]
 
 _ARTICLE_OG_TYPES = ("article", "news", "newsarticle", "video.other")
 
@@ -359,3 +361,18 @@ def record_from_html(html: str) -> dict[str, str]:
         "author": "" if author.startswith(("http://", "https://")) else author,
         "category": meta.get("article:section") or _ld_text(ld.get("articleSection")),
     }
+
+
+def article_from_html(html: str, *, url: str = "") -> Article:
+    """The article of one HTML page a host application already holds (from its own crawler, say).
+
+    ``url`` is where the page came from, used when the page names no canonical URL (it gives the id).
+    Raises :class:`~newsearch.errors.IngestError` for a page that is not an article or holds no text.
+    """
+    try:
+        record = record_from_html(html)
+        if url and not record["url"]:
+            record["url"] = url
+        return article_from_record(record)
+    except (RecordError, ValueError, TypeError, AssertionError) as exc:
+        raise IngestError(url or "<html>", str(exc)) from None
