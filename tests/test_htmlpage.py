@@ -71,6 +71,25 @@ def test_page_without_metadata_or_article_element():
     assert record["url"] == record["date"] == ""
 
 
+@pytest.mark.parametrize(
+    "title, site, url, expected",
+    [
+        ("Giá vàng tăng - VnExpress", "", "https://vnexpress.net/gia-vang-tang-1.html", "Giá vàng tăng"),  # the host
+        ("Giá xăng giảm | Tuổi Trẻ Online", "Tuổi Trẻ Online", "", "Giá xăng giảm"),  # og:site_name
+        ("Hà Nội mưa lớn - Báo Mới", "", "", "Hà Nội mưa lớn"),  # "Báo …"
+        ("Hà Nội mưa lớn – dantri.com.vn", "", "", "Hà Nội mưa lớn"),  # a domain
+        ("Nhiều dự án nghìn tỷ 'xông đất' Bà Rịa - Vũng Tàu", "Báo Mới", "https://baomoi.com/x.epi", None),
+        ("Jack Ma cảnh báo có thể có chiến tranh Mỹ - Trung", "", "https://baomoi.com/x.epi", None),
+        ("Lễ hội Côn Sơn - Kiếp Bạc khai mạc", "", "", None),
+    ],
+)
+def test_site_name_cut_from_titles_but_not_place_pairs(title, site, url, expected):
+    meta = f'<meta property="og:site_name" content="{site}">' if site else ""
+    canonical = f'<link rel="canonical" href="{url}">' if url else ""
+    html = f"<html><head><title>{title}</title>{meta}{canonical}</head><body><p>Nội dung bài.</p></body></html>"
+    assert record_from_html(html)["title"] == (expected or title)
+
+
 def test_the_article_element_wins_over_longer_text_beside_it():
     other = "<p>" + "Bình luận của bạn đọc về chính sách thuế mới được gửi về tòa soạn trong tuần qua. " * 5 + "</p>"
     html = f"""<html><body><div class="wrap"><article><h1>Thuế mới</h1>
@@ -159,7 +178,7 @@ def test_listing_pages_are_not_articles(tmp_path):
     assert list(read_articles([path], on_problem=problems.append)) == []
     assert problems[0].reason.startswith("not an article page (og:type 'website'")
     with_ld = listing.replace("</head>", '<script type="application/ld+json">{"@type": "NewsArticle"}</script></head>')
-    assert record_from_html(with_ld)["title"] == "Thời sự - Báo Mới"  # a schema.org article overrides og:type
+    assert record_from_html(with_ld)["title"] == "Thời sự"  # a schema.org article overrides og:type
 
 
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}

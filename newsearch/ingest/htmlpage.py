@@ -250,14 +250,24 @@ def _ld_text(value: Any) -> str:
     return ""
 
 
-def _strip_site_name(title: str, site: str) -> str:
-    """"Giá vàng tăng - VnExpress" → "Giá vàng tăng" (only a trailing part naming the site)."""
+def _squeezed(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", fold_diacritics(text).lower())
+
+
+def _strip_site_name(title: str, site: str, url: str) -> str:
+    """"Giá vàng tăng - VnExpress" → "Giá vàng tăng": a trailing part is cut only when it names the site
+    (og:site_name, the URL's host, "Báo …", "….vn"), never "Bà Rịa - Vũng Tàu" or "Mỹ - Trung"."""
     parts = re.split(r"\s+[-|–—]\s+", title)
-    if len(parts) > 1 and site and fold_diacritics(site).lower() in fold_diacritics(parts[-1]).lower():
-        return " - ".join(parts[:-1])
-    if len(parts) > 1 and len(parts[-1].split()) <= 3 and len(parts[0].split()) >= 4:
-        return " - ".join(parts[:-1])
-    return title
+    if len(parts) < 2:
+        return title
+    last = parts[-1].strip()
+    host = re.sub(r"^www\.", "", re.sub(r"^[a-z]+://", "", url.lower())).split("/")[0].split(".")[0]
+    names = {n for n in (_squeezed(site), _squeezed(host)) if len(n) >= 3}
+    squeezed = _squeezed(last)
+    names_site = any(n in squeezed or (len(squeezed) >= 4 and squeezed in n) for n in names)
+    looks_like_site = bool(re.match(r"(?i)(báo|tạp chí|truyền hình|đài)\s", last)) or bool(
+        re.search(r"(?i)\.(vn|com|net|org)$", last))
+    return title[: title.rindex(last)].rstrip(" -|–—") if names_site or looks_like_site else title
 
 
 def _main_blocks(blocks: list[_Block]) -> list[_Block]:
@@ -338,7 +348,8 @@ def record_from_html(html: str) -> dict[str, str]:
     in_article = [text for text, article in parser.h1 if article is not None]
     title = (meta.get("og:title") or _ld_text(ld.get("headline")) or (in_article or [""])[0]
              or (parser.h1[0][0] if parser.h1 else "") or meta.get("twitter:title") or parser.title_tag)
-    title = _strip_site_name(title, site)
+    url = parser.canonical or meta.get("og:url") or _ld_text(ld.get("url"))
+    title = _strip_site_name(title, site, url)
     description = (meta.get("description") or meta.get("og:description") or _ld_text(ld.get("description"))
                    or next((t for t in parser.marked["lead"] if 5 <= len(t.split()) <= 150), ""))
     paragraphs = [b.text for b in _main_blocks(parser.blocks) if b.tag != "h1" and not _same_text(b.text, title)]
@@ -353,7 +364,7 @@ def record_from_html(html: str) -> dict[str, str]:
             or meta.get("datepublished") or meta.get("date") or parser.time_datetime
             or _first_date(parser.marked["date"]))
     return {
-        "url": parser.canonical or meta.get("og:url") or _ld_text(ld.get("url")),
+        "url": url,
         "title": title,
         "summary": description,
         "body": "\n".join(paragraphs),
