@@ -22,7 +22,7 @@ from ..errors import IngestError
 from ..models import Article
 from ..normalize import fold_diacritics
 from .dates import parse_datetime
-from .records import RecordError, article_from_record
+from .records import UNFORESEEN_ERRORS, RecordError, article_from_record
 
 __all__ = ["article_from_html", "record_from_html", "looks_like_html", "declared_charset"]
 
@@ -385,5 +385,5 @@ def article_from_html(html: str, *, url: str = "") -> Article:
         if url and not record["url"]:
             record["url"] = url
         return article_from_record(record)
-    except (RecordError, ValueError, TypeError, AssertionError) as exc:
+    except UNFORESEEN_ERRORS as exc:  # RecordError is a ValueError
         raise IngestError(url or "<html>", str(exc)) from None

@@ -36,6 +36,11 @@ class RecordError(ValueError):
     """A record that cannot become an article (reported with its file and line, then skipped)."""
 
 
+# What a record or page may still raise that no rule foresaw: caught per record, so one odd value
+# skips that record (named) instead of ending the whole indexing run.
+UNFORESEEN_ERRORS = (ValueError, TypeError, OverflowError, AssertionError)
+
+
 def _first(record: Mapping[str, Any], key: str) -> Any:
     lowered = {str(k).lower(): v for k, v in record.items()}
     for name in SYNONYMS[key]:

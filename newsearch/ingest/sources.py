@@ -14,7 +14,6 @@ import gzip
 import io
 import os
 import re
-import sys
 import zlib
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator
@@ -25,7 +24,7 @@ from ..errors import IngestError
 from ..models import Article, IngestProblem
 from .htmlpage import declared_charset, looks_like_html, record_from_html
 from .rawpage import parse_raw_page
-from .records import SYNONYMS, RecordError, article_from_page, article_from_record
+from .records import SYNONYMS, UNFORESEEN_ERRORS, RecordError, article_from_page, article_from_record
 
 __all__ = ["read_articles", "iter_input_files", "check_inputs", "count_records", "STDIN"]
 
@@ -34,6 +33,7 @@ _SUFFIXES = (".jsonl", ".ndjson", ".json", ".txt", ".text", ".html", ".htm", ".x
 _GZIP_MAGIC = b"\x1f\x8b"
 _HEAD = 512  # bytes looked at to tell a format without an extension (stdin, odd names)
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_TEXT_COLUMNS = frozenset(SYNONYMS["title"] + SYNONYMS["lead"] + SYNONYMS["body"])
 ProblemHandler = Callable[[IngestProblem], None]
 
 
@@ -95,10 +95,14 @@ def _format_of(name: str, head: bytes) -> str:
     return {b"[": "json", b"{": "jsonl"}.get(first, "page")
 
 
+def _text_encoding(head: bytes) -> str:
+    """UTF-16 when the data starts with its byte-order mark, else UTF-8 (a BOM dropped)."""
+    return "utf-16" if head[:2] in _UTF16_BOMS else "utf-8-sig"
+
+
 def _looks_like_csv_header(head: bytes) -> bool:
     """A first line of delimited column names, one of them a title, summary or body column."""
-    encoding = "utf-16" if head[:2] in _UTF16_BOMS else "utf-8-sig"
-    line = head.decode(encoding, "ignore").split("\n", 1)[0].strip().lower()
+    line = head.decode(_text_encoding(head), "ignore").split("\n", 1)[0].strip().lower()
     names = [name.strip().strip('"') for name in re.split(r"[,;\t|]", line)]
     identifiers = all(re.fullmatch(r"[\w.-]{1,40}", name) for name in names)
     return len(names) > 1 and identifiers and bool(_TEXT_COLUMNS.intersection(names))
@@ -124,8 +128,10 @@ def _decode_html(data: bytes, name: str) -> str:
         return _decode(data, name)
     except IngestError:
         charset = declared_charset(data)
+        if not charset:
+            raise
         try:
-            return data.decode(codecs.lookup(charset).name) if charset else _decode(data, name)
+            return data.decode(codecs.lookup(charset).name)
         except (LookupError, UnicodeDecodeError):
             raise IngestError(name, f"cannot decode the page as its declared charset '{charset}'; "
                               "convert it with `iconv -t UTF-8`") from None
@@ -136,7 +142,7 @@ def _record_to_article(record: object, name: str, line: int | None) -> Article |
         return article_from_record(record)
     except RecordError as exc:
         return IngestProblem(name, line, str(exc))
-    except (ValueError, TypeError, OverflowError) as exc:  # a value no rule foresaw: this record only
+    except UNFORESEEN_ERRORS as exc:  # a value no rule foresaw: this record only
         return IngestProblem(name, line, f"unreadable record ({type(exc).__name__}: {exc})")
 
 
@@ -195,18 +201,15 @@ def _page_record(text: str, name: str, *, html: bool) -> Iterator[Article | Inge
         yield article_from_record(record_from_html(text)) if html else article_from_page(parse_raw_page(text))
     except RecordError as exc:
         yield IngestProblem(name, None, str(exc))
-    except (ValueError, TypeError, AssertionError) as exc:  # markup no rule foresaw: this page only
+    except UNFORESEEN_ERRORS as exc:  # markup no rule foresaw: this page only
         yield IngestProblem(name, None, f"unreadable page ({type(exc).__name__}: {exc})")
 
-
-_TEXT_COLUMNS = frozenset(SYNONYMS["title"] + SYNONYMS["lead"] + SYNONYMS["body"])
 
 
 def _csv_records(stream: BinaryIO, name: str, head: bytes) -> Iterator[Article | IngestProblem]:
     """Rows of a CSV/TSV file with a header row; the delimiter (, ; tab |) is sniffed from the header."""
-    encoding = "utf-16" if head[:2] in _UTF16_BOMS else "utf-8-sig"
-    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
-    csv.field_size_limit(max(csv.field_size_limit(), min(sys.maxsize, 2**31 - 1)))  # article bodies are long
+    text = io.TextIOWrapper(stream, encoding=_text_encoding(head), newline="")
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # article bodies outgrow the 128 KB default
     try:
         header_line = text.readline()
     except UnicodeDecodeError:
